@@ -1,0 +1,76 @@
+//! The raw wasm-bindgen view of the `window.FlexpaLink` object, and nothing more.
+//!
+//! Every method catches what the global throws; callers turn it into [`Error::Thrown`].
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::error::{Error, Result};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The `window.FlexpaLink` singleton defined by `https://js.flexpa.com/v1/`.
+    #[derive(Debug, Clone)]
+    pub(crate) type FlexpaLinkGlobal;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn create(this: &FlexpaLinkGlobal, config: &js_sys::Object) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn open(this: &FlexpaLinkGlobal) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = open)]
+    pub(crate) fn open_with(this: &FlexpaLinkGlobal, options: &js_sys::Object) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn close(this: &FlexpaLinkGlobal) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn exit(this: &FlexpaLinkGlobal) -> Result<(), JsValue>;
+}
+
+/// The property of `window` that the script defines.
+pub(crate) const GLOBAL_NAME: &str = "FlexpaLink";
+
+/// The callback keys of the config that the crate always owns.
+pub(crate) const CALLBACK_KEYS: [&str; 3] = ["onSuccess", "onExit", "onLoad"];
+
+/// Reads `window.FlexpaLink`: `Ok(None)` when it is not defined (yet), an error when it is
+/// defined but is not a Flexpa Link object.
+pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>> {
+    let value = js_sys::Reflect::get(window, &JsValue::from_str(GLOBAL_NAME))
+        .map_err(|e| Error::InvalidGlobal(Error::thrown("get", e).to_string()))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(Error::InvalidGlobal(format!(
+            "it is a {}, not an object",
+            value.js_typeof().as_string().unwrap_or_default()
+        )));
+    }
+    for method in ["create", "open", "close"] {
+        let f = js_sys::Reflect::get(&value, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
+        if !f.is_function() {
+            return Err(Error::InvalidGlobal(format!("it has no `{method}` function")));
+        }
+    }
+    Ok(Some(value.unchecked_into()))
+}
+
+/// Points the global's callbacks at `Function.prototype`, a built-in function that accepts
+/// anything and does nothing. A message that arrives later (for instance through a listener a
+/// published version of the script leaks) then reaches no freed Rust code and throws nothing.
+/// Needs no `eval`, so it works under a strict Content Security Policy.
+pub(crate) fn detach_callbacks(global: &FlexpaLinkGlobal) {
+    let noop = noop_function();
+    for key in CALLBACK_KEYS {
+        let _ = js_sys::Reflect::set(global, &JsValue::from_str(key), &noop);
+    }
+}
+
+fn noop_function() -> JsValue {
+    // `Object.getPrototypeOf(Array)` is `Function.prototype`, since `Array` is a function.
+    let array_ctor: js_sys::Function = js_sys::Array::new().constructor();
+    js_sys::Object::get_prototype_of(array_ctor.as_ref()).into()
+}

@@ -1,0 +1,66 @@
+//! Everything that touches `window.FlexpaLink`: loading the script, creating and opening Link,
+//! and receiving the public token.
+//!
+//! The data flows one way: [`ScriptLoader`] → [`FlexpaLink`] → [`LinkSession`] →
+//! [`PublicToken`](crate::PublicToken) → your backend.
+//!
+//! This module compiles on every target so that server-side rendered apps (Leptos, Dioxus)
+//! build; outside a page (native targets, web workers) its entry points return
+//! [`Error::NoWindow`].
+
+mod config;
+mod error;
+mod global;
+mod script;
+mod session;
+
+pub use config::{LinkConfig, OptionValue, Usage};
+pub use error::{Error, Result};
+pub use script::{CrossOrigin, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
+pub use session::{LinkSession, PublicTokenFuture};
+
+use global::FlexpaLinkGlobal;
+
+/// The page's window, or [`Error::NoWindow`] on native targets and in workers.
+pub(crate) fn window() -> Result<web_sys::Window> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().ok_or(Error::NoWindow)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Err(Error::NoWindow)
+    }
+}
+
+/// A handle on the loaded `window.FlexpaLink` global.
+///
+/// Get one with [`FlexpaLink::load`] (or [`ScriptLoader`] for options), then
+/// [`create`](FlexpaLink::create) a session. Cloning is cheap: every clone is the same global.
+#[derive(Debug, Clone)]
+pub struct FlexpaLink {
+    global: FlexpaLinkGlobal,
+}
+
+impl FlexpaLink {
+    /// Loads `https://js.flexpa.com/v1/` once (or reuses it) and returns the global.
+    ///
+    /// Concurrent calls share one load; nothing is injected when the global already exists.
+    pub async fn load() -> Result<Self> {
+        ScriptLoader::new().load().await
+    }
+
+    /// The global if it is already loaded, without injecting anything.
+    pub fn get() -> Result<Option<Self>> {
+        Ok(global::read(&window()?)?.map(|global| Self { global }))
+    }
+
+    /// `FlexpaLink.create(config)`: creates the one live session.
+    ///
+    /// A previously created session is retired first (its iframe closed, its callbacks
+    /// detached, its handle made inert), since the global is a singleton. Values the global
+    /// throws come back as [`Error::Thrown`].
+    pub fn create(&self, config: LinkConfig) -> Result<LinkSession> {
+        session::create(&self.global, config)
+    }
+}
