@@ -46,6 +46,12 @@ compile_error!(
 );
 
 pub mod browser;
+#[cfg(feature = "pkce")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkce")))]
+pub mod pkce;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod server;
 mod token;
 
 pub use browser::{

@@ -23,7 +23,10 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub(crate) fn new(kind: &'static str, reason: impl Into<String>) -> Self {
-        Self { kind, reason: reason.into() }
+        Self {
+            kind,
+            reason: reason.into(),
+        }
     }
 
     /// What was being validated, such as `"publishable key"` or `"public token"`.
@@ -46,7 +49,10 @@ pub(crate) fn check_opaque(kind: &'static str, value: &str) -> Result<(), Invali
     if value.len() > MAX_SECRET_LEN {
         return Err(InvalidValue::new(
             kind,
-            format!("it is {} bytes long, more than the {MAX_SECRET_LEN} allowed", value.len()),
+            format!(
+                "it is {} bytes long, more than the {MAX_SECRET_LEN} allowed",
+                value.len()
+            ),
         ));
     }
     if let Some(pos) = value.bytes().position(|b| !b.is_ascii_graphic()) {
@@ -67,10 +73,20 @@ pub(crate) fn check_prefixed(
     check_opaque(kind, value)?;
     match prefixes.iter().find(|p| value.starts_with(*p)) {
         Some(p) if value.len() > p.len() => Ok(()),
-        Some(p) => Err(InvalidValue::new(kind, format!("nothing follows the `{p}` prefix"))),
+        Some(p) => Err(InvalidValue::new(
+            kind,
+            format!("nothing follows the `{p}` prefix"),
+        )),
         None => Err(InvalidValue::new(
             kind,
-            format!("it must start with {}", prefixes.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(" or ")),
+            format!(
+                "it must start with {}",
+                prefixes
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
         )),
     }
 }
@@ -245,7 +261,12 @@ mod tests {
 
     #[test]
     fn public_token_rejects_bad_shapes_without_echoing_them() {
-        for bad in ["", "has space", "new\nline", &"x".repeat(MAX_SECRET_LEN + 1)] {
+        for bad in [
+            "",
+            "has space",
+            "new\nline",
+            &"x".repeat(MAX_SECRET_LEN + 1),
+        ] {
             let err = PublicToken::new(bad).unwrap_err();
             if !bad.is_empty() {
                 assert!(!err.to_string().contains(bad.trim()), "{err}");
@@ -262,7 +283,10 @@ mod tests {
     fn serde_json_like(s: &str) -> PublicToken {
         // A tiny deserializer for a JSON string literal, so the test needs no serde_json.
         let inner = s.trim_matches('"').to_owned();
-        PublicToken::deserialize(serde::de::value::StringDeserializer::<serde::de::value::Error>::new(inner)).unwrap()
+        PublicToken::deserialize(serde::de::value::StringDeserializer::<
+            serde::de::value::Error,
+        >::new(inner))
+        .unwrap()
     }
 
     #[test]

@@ -10,7 +10,10 @@ use flexpa_link::{Error, FlexpaLink, LinkConfig, ScriptLoader, Usage};
 
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("a native load must not wait for anything"),
     }
@@ -33,7 +36,10 @@ fn a_config_builds_on_the_server_and_prints_without_callbacks_bodies() {
         .usage(Usage::Multiple)
         .on_success(|_| {});
     let printed = format!("{config:?}");
-    assert!(printed.contains("pk_test_abc") && printed.contains("on_success: true"), "{printed}");
+    assert!(
+        printed.contains("pk_test_abc") && printed.contains("on_success: true"),
+        "{printed}"
+    );
 }
 
 #[test]

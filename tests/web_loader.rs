@@ -29,7 +29,11 @@ async fn concurrent_loads_share_one_in_flight_load_and_one_tag() {
     let loads = (0..8).map(|_| ScriptLoader::new().src(src.clone()).load());
     let results = join_all(loads).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert_eq!(scripts_with_src(&src), 1, "one <script> for eight concurrent loads");
+    assert_eq!(
+        scripts_with_src(&src),
+        1,
+        "one <script> for eight concurrent loads"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -38,7 +42,9 @@ async fn later_loads_reuse_the_global_without_a_new_tag() {
     let (_link, src) = load_standin().await;
     for _ in 0..3 {
         ScriptLoader::new().src(src.clone()).load().await.unwrap();
-        FlexpaLink::load().await.expect("the default src is not fetched: the global exists");
+        FlexpaLink::load()
+            .await
+            .expect("the default src is not fetched: the global exists");
     }
     assert_eq!(scripts_with_src(&src), 1);
     assert_eq!(scripts_with_src(flexpa_link::browser::DEFAULT_SRC), 0);
@@ -61,14 +67,22 @@ async fn a_tag_the_page_already_has_is_reused_and_awaited() {
     assert!(FlexpaLink::get().unwrap().is_none(), "not executed yet");
     let link = ScriptLoader::new().src(src.clone()).load().await;
     assert!(link.is_ok(), "{link:?}");
-    assert_eq!(scripts_with_src(&src), 1, "the page's tag was reused, none added");
+    assert_eq!(
+        scripts_with_src(&src),
+        1,
+        "the page's tag was reused, none added"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_script_error_is_typed_and_its_tag_removed() {
     fresh();
     let src = revoked_blob_url();
-    let err = ScriptLoader::new().src(src.clone()).load().await.unwrap_err();
+    let err = ScriptLoader::new()
+        .src(src.clone())
+        .load()
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::ScriptFailed { src: src.clone() });
     assert!(err.to_string().contains("failed to load"));
     assert_eq!(scripts_with_src(&src), 0, "the broken tag is removed");
@@ -82,7 +96,11 @@ async fn a_script_without_the_global_is_typed_and_a_later_load_retries() {
     set_window("__runs", 0.into());
     let flaky = format!("window.__runs += 1; if (window.__runs >= 2) {{ {STANDIN} }}");
     let src = blob_url(&flaky);
-    let err = ScriptLoader::new().src(src.clone()).load().await.unwrap_err();
+    let err = ScriptLoader::new()
+        .src(src.clone())
+        .load()
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::MissingGlobal { src: src.clone() });
     assert_eq!(scripts_with_src(&src), 0);
 
@@ -103,7 +121,13 @@ async fn a_timeout_is_typed_removes_the_tag_and_a_retry_succeeds() {
         .load()
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Timeout { src: src.clone(), timeout: Duration::from_millis(50) });
+    assert_eq!(
+        err,
+        Error::Timeout {
+            src: src.clone(),
+            timeout: Duration::from_millis(50)
+        }
+    );
     assert!(err.to_string().contains("50 ms"), "{err}");
     assert_eq!(scripts_with_src(&src), 0, "the stuck tag is removed");
 
@@ -126,7 +150,10 @@ async fn nonce_integrity_and_crossorigin_are_set_on_the_tag() {
         .expect("the right hash loads");
     assert_eq!(script_attr(&src, "nonce").as_deref(), Some("n0nce-value"));
     assert_eq!(script_attr(&src, "integrity"), Some(integrity));
-    assert_eq!(script_attr(&src, "crossorigin").as_deref(), Some("anonymous"));
+    assert_eq!(
+        script_attr(&src, "crossorigin").as_deref(),
+        Some("anonymous")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -142,7 +169,10 @@ async fn a_wrong_integrity_hash_fails_to_load() {
         .await
         .unwrap_err();
     assert_eq!(err, Error::ScriptFailed { src: src.clone() });
-    assert!(FlexpaLink::get().unwrap().is_none(), "the script did not run");
+    assert!(
+        FlexpaLink::get().unwrap().is_none(),
+        "the script did not run"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -153,6 +183,9 @@ async fn a_global_that_is_not_flexpa_link_is_a_typed_error() {
     assert!(matches!(err, Error::InvalidGlobal(_)), "{err:?}");
     set_window("FlexpaLink", js_sys::Object::new().into());
     let err = FlexpaLink::get().unwrap_err();
-    assert_eq!(err, Error::InvalidGlobal("it has no `create` function".into()));
+    assert_eq!(
+        err,
+        Error::InvalidGlobal("it has no `create` function".into())
+    );
     reset_page();
 }

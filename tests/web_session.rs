@@ -49,7 +49,11 @@ async fn success_reaches_the_callback_and_the_future_with_the_same_token() {
     from_link("SUCCESS", TOKEN);
     assert_eq!(log.borrow().tokens, vec![TOKEN.to_owned()]);
     assert_eq!(early.await.unwrap().as_str(), TOKEN);
-    assert_eq!(session.public_token().await.unwrap().as_str(), TOKEN, "a late future too");
+    assert_eq!(
+        session.public_token().await.unwrap().as_str(),
+        TOKEN,
+        "a late future too"
+    );
     assert_eq!(iframes(), 0, "the global closed the iframe");
     assert!(!session.is_open());
 }
@@ -90,7 +94,11 @@ async fn the_leaky_published_script_still_gives_one_token_per_opening() {
     }
     assert_eq!(
         log.borrow().tokens,
-        ["public_token_round-1", "public_token_round-2", "public_token_round-3"]
+        [
+            "public_token_round-1",
+            "public_token_round-2",
+            "public_token_round-3"
+        ]
     );
 }
 
@@ -104,7 +112,10 @@ async fn every_opening_delivers_its_own_token() {
     let second = session.public_token();
     from_link("SUCCESS", "public_token_second");
     assert_eq!(second.await.unwrap().as_str(), "public_token_second");
-    assert_eq!(log.borrow().tokens, ["public_token_first", "public_token_second"]);
+    assert_eq!(
+        log.borrow().tokens,
+        ["public_token_first", "public_token_second"]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -113,7 +124,11 @@ async fn messages_from_another_origin_are_ignored() {
     let session = link.create(config(&log)).unwrap();
     session.open().unwrap();
     post("SUCCESS", TOKEN.into(), "https://evil.example");
-    post("SUCCESS", TOKEN.into(), "https://link.flexpa.com.evil.example");
+    post(
+        "SUCCESS",
+        TOKEN.into(),
+        "https://link.flexpa.com.evil.example",
+    );
     post("CLOSED", JsValue::UNDEFINED, "http://link.flexpa.com");
     assert!(log.borrow().tokens.is_empty());
     assert!(log.borrow().exits.is_empty());
@@ -147,7 +162,12 @@ async fn closed_calls_on_exit_with_its_payload_and_the_future_reports_the_exit()
     assert_eq!(iframes(), 0);
     assert_eq!(log.borrow().exits, [Some("user cancelled".to_owned())]);
     assert!(log.borrow().tokens.is_empty());
-    assert_eq!(waiting.await.unwrap_err(), Error::Exited { reason: Some("user cancelled".into()) });
+    assert_eq!(
+        waiting.await.unwrap_err(),
+        Error::Exited {
+            reason: Some("user cancelled".into())
+        }
+    );
 }
 
 #[wasm_bindgen_test]
@@ -159,7 +179,10 @@ async fn closed_without_payload_and_with_an_object_payload() {
     session.open().unwrap();
     let payload = js_sys::JSON::parse(r#"{"code":"USER_EXIT"}"#).unwrap();
     from_link("CLOSED", payload);
-    assert_eq!(log.borrow().exits, [None, Some(r#"{"code":"USER_EXIT"}"#.to_owned())]);
+    assert_eq!(
+        log.borrow().exits,
+        [None, Some(r#"{"code":"USER_EXIT"}"#.to_owned())]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -220,7 +243,10 @@ async fn open_appends_one_iframe_with_the_protocol_url_and_twice_is_once() {
     assert_eq!(q.get("strict").as_deref(), Some("false"));
     assert_eq!(q.get("autoExit").as_deref(), Some("false"));
     assert_eq!(q.get("endpoint").as_deref(), Some("ep-1"));
-    assert_eq!(q.get("user").as_deref(), Some(r#"{"externalId":"user-123"}"#));
+    assert_eq!(
+        q.get("user").as_deref(),
+        Some(r#"{"externalId":"user-123"}"#)
+    );
     assert!(q.get("openerUrl").is_some());
     assert!(session.is_open());
 }
@@ -231,11 +257,17 @@ async fn open_with_endpoint_overrides_the_endpoint_for_that_opening() {
     let session = link.create(config(&log).endpoint("configured")).unwrap();
     session.open_with_endpoint("chosen-now").unwrap();
     let url = web_sys::Url::new(&iframe_src()).unwrap();
-    assert_eq!(url.search_params().get("endpoint").as_deref(), Some("chosen-now"));
+    assert_eq!(
+        url.search_params().get("endpoint").as_deref(),
+        Some("chosen-now")
+    );
     session.close().unwrap();
     session.open().unwrap();
     let url = web_sys::Url::new(&iframe_src()).unwrap();
-    assert_eq!(url.search_params().get("endpoint").as_deref(), Some("configured"));
+    assert_eq!(
+        url.search_params().get("endpoint").as_deref(),
+        Some("configured")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -252,15 +284,27 @@ async fn every_option_reaches_the_global_and_unknown_ones_pass_through() {
                 .option("brandColor", "#5a3cf0")
                 .option("someFutureFlag", true)
                 .option("someFutureNumber", 3)
-                .option("someFutureObject", flexpa_link::OptionValue::Json(r#"{"a":[1,2]}"#.into())),
+                .option(
+                    "someFutureObject",
+                    flexpa_link::OptionValue::Json(r#"{"a":[1,2]}"#.into()),
+                ),
         )
         .unwrap();
-    assert_eq!(global_prop("publishableKey").as_string().as_deref(), Some(KEY));
-    assert_eq!(global_prop("usage").as_string().as_deref(), Some("ONE_TIME"));
+    assert_eq!(
+        global_prop("publishableKey").as_string().as_deref(),
+        Some(KEY)
+    );
+    assert_eq!(
+        global_prop("usage").as_string().as_deref(),
+        Some("ONE_TIME")
+    );
     assert_eq!(global_prop("endpoint").as_string().as_deref(), Some("ep"));
     assert_eq!(global_prop("strict").as_bool(), Some(true));
     assert_eq!(global_prop("autoExit").as_bool(), Some(false));
-    assert_eq!(global_prop("brandColor").as_string().as_deref(), Some("#5a3cf0"));
+    assert_eq!(
+        global_prop("brandColor").as_string().as_deref(),
+        Some("#5a3cf0")
+    );
     assert_eq!(global_prop("someFutureFlag").as_bool(), Some(true));
     assert_eq!(global_prop("someFutureNumber").as_f64(), Some(3.0));
     let obj = js_sys::JSON::stringify(&global_prop("someFutureObject")).unwrap();
@@ -273,7 +317,13 @@ async fn every_option_reaches_the_global_and_unknown_ones_pass_through() {
 #[wasm_bindgen_test]
 async fn a_new_session_does_not_inherit_the_previous_sessions_options() {
     let (link, log) = setup().await;
-    let first = link.create(config(&log).endpoint("old-plan").user_external_id("old-user")).unwrap();
+    let first = link
+        .create(
+            config(&log)
+                .endpoint("old-plan")
+                .user_external_id("old-user"),
+        )
+        .unwrap();
     drop(first);
     let second = link.create(config(&log)).unwrap();
     assert!(global_prop("endpoint").is_undefined());
@@ -287,25 +337,39 @@ async fn a_new_session_does_not_inherit_the_previous_sessions_options() {
 #[wasm_bindgen_test]
 async fn reserved_or_bad_passthrough_options_are_refused() {
     let (link, log) = setup().await;
-    let err = link.create(config(&log).option("onSuccess", "x")).unwrap_err();
+    let err = link
+        .create(config(&log).option("onSuccess", "x"))
+        .unwrap_err();
     assert_eq!(err, Error::ReservedOption("onSuccess".into()));
     let err = link.create(config(&log).option("", 1)).unwrap_err();
     assert_eq!(err, Error::ReservedOption(String::new()));
     let err = link
         .create(config(&log).option("x", flexpa_link::OptionValue::Json("{not json".into())))
         .unwrap_err();
-    assert!(matches!(err, Error::ReservedOption(ref m) if m.contains("not valid JSON")), "{err:?}");
+    assert!(
+        matches!(err, Error::ReservedOption(ref m) if m.contains("not valid JSON")),
+        "{err:?}"
+    );
 }
 
 #[wasm_bindgen_test]
 fn invalid_publishable_keys_are_refused_with_a_clear_error() {
-    for bad in ["", "pk_test_", "pk_prod_abc", "pk_test_has space", "public_key"] {
+    for bad in [
+        "",
+        "pk_test_",
+        "pk_prod_abc",
+        "pk_test_has space",
+        "public_key",
+    ] {
         let err = LinkConfig::new(bad).unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{bad}: {err:?}");
     }
     let err = LinkConfig::new("sk_live_do-not-ship-me").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("secret key") && !msg.contains("do-not-ship-me"), "{msg}");
+    assert!(
+        msg.contains("secret key") && !msg.contains("do-not-ship-me"),
+        "{msg}"
+    );
     assert!(LinkConfig::new("pk_live_abc").is_ok());
 }
 
@@ -318,12 +382,23 @@ async fn thrown_strings_and_errors_become_typed_errors() {
     let err = link.create(config(&log)).unwrap_err();
     assert_eq!(
         err,
-        Error::Thrown { method: "create", name: None, message: "publishableKey required".into() }
+        Error::Thrown {
+            method: "create",
+            name: None,
+            message: "publishableKey required".into()
+        }
     );
-    assert_eq!(err.to_string(), "FlexpaLink.create() threw publishableKey required");
+    assert_eq!(
+        err.to_string(),
+        "FlexpaLink.create() threw publishableKey required"
+    );
 
     plant_fake_global("create-throws-error");
-    let err = FlexpaLink::get().unwrap().unwrap().create(config(&log)).unwrap_err();
+    let err = FlexpaLink::get()
+        .unwrap()
+        .unwrap()
+        .create(config(&log))
+        .unwrap_err();
     assert_eq!(
         err,
         Error::Thrown {
@@ -334,11 +409,26 @@ async fn thrown_strings_and_errors_become_typed_errors() {
     );
 
     plant_fake_global("create-throws-object");
-    let err = FlexpaLink::get().unwrap().unwrap().create(config(&log)).unwrap_err();
-    assert_eq!(err, Error::Thrown { method: "create", name: None, message: r#"{"code":7}"#.into() });
+    let err = FlexpaLink::get()
+        .unwrap()
+        .unwrap()
+        .create(config(&log))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Thrown {
+            method: "create",
+            name: None,
+            message: r#"{"code":7}"#.into()
+        }
+    );
 
     plant_fake_global("open-throws-error");
-    let session = FlexpaLink::get().unwrap().unwrap().create(config(&log)).unwrap();
+    let session = FlexpaLink::get()
+        .unwrap()
+        .unwrap()
+        .create(config(&log))
+        .unwrap();
     let err = session.open().unwrap_err();
     assert!(
         matches!(&err, Error::Thrown { method: "open", name: Some(n), message } if n == "Error" && message.starts_with("You must call")),
@@ -407,7 +497,10 @@ async fn a_second_create_retires_the_first_session() {
     drop(first); // an inert handle: must not close the live session's iframe
     assert_eq!(iframes(), 1);
     from_link("SUCCESS", TOKEN);
-    assert!(first_log.borrow().tokens.is_empty(), "no stale closure called");
+    assert!(
+        first_log.borrow().tokens.is_empty(),
+        "no stale closure called"
+    );
     assert_eq!(second_log.borrow().tokens, [TOKEN]);
 }
 

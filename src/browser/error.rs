@@ -106,18 +106,30 @@ impl Error {
     pub(crate) fn thrown(method: &'static str, value: wasm_bindgen::JsValue) -> Self {
         use wasm_bindgen::JsCast;
         if let Some(s) = value.as_string() {
-            return Error::Thrown { method, name: None, message: s };
+            return Error::Thrown {
+                method,
+                name: None,
+                message: s,
+            };
         }
         if value.is_instance_of::<js_sys::Error>() {
             if let Ok(e) = gloo_utils::errors::JsError::try_from(value.clone()) {
-                return Error::Thrown { method, name: Some(e.name), message: e.message };
+                return Error::Thrown {
+                    method,
+                    name: Some(e.name),
+                    message: e.message,
+                };
             }
         }
         let message = js_sys::JSON::stringify(&value)
             .ok()
             .and_then(|s| s.as_string())
             .unwrap_or_else(|| String::from("a non-serializable value"));
-        Error::Thrown { method, name: None, message }
+        Error::Thrown {
+            method,
+            name: None,
+            message,
+        }
     }
 }
 

@@ -20,7 +20,10 @@ extern "C" {
     pub(crate) fn open(this: &FlexpaLinkGlobal) -> Result<(), JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = open)]
-    pub(crate) fn open_with(this: &FlexpaLinkGlobal, options: &js_sys::Object) -> Result<(), JsValue>;
+    pub(crate) fn open_with(
+        this: &FlexpaLinkGlobal,
+        options: &js_sys::Object,
+    ) -> Result<(), JsValue>;
 
     #[wasm_bindgen(method, catch)]
     pub(crate) fn close(this: &FlexpaLinkGlobal) -> Result<(), JsValue>;
@@ -50,9 +53,12 @@ pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>>
         )));
     }
     for method in ["create", "open", "close"] {
-        let f = js_sys::Reflect::get(&value, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
+        let f =
+            js_sys::Reflect::get(&value, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
         if !f.is_function() {
-            return Err(Error::InvalidGlobal(format!("it has no `{method}` function")));
+            return Err(Error::InvalidGlobal(format!(
+                "it has no `{method}` function"
+            )));
         }
     }
     Ok(Some(value.unchecked_into()))

@@ -126,13 +126,16 @@ impl ScriptLoader {
             return Ok(FlexpaLink { global });
         }
         let receiver = self.start_or_join(&window)?;
-        let global = receiver.await.unwrap_or_else(|_| {
-            Err(Error::InvalidGlobal("the load was abandoned".to_owned()))
-        })?;
+        let global = receiver
+            .await
+            .unwrap_or_else(|_| Err(Error::InvalidGlobal("the load was abandoned".to_owned())))?;
         Ok(FlexpaLink { global })
     }
 
-    fn start_or_join(&self, window: &Window) -> Result<oneshot::Receiver<Result<FlexpaLinkGlobal>>> {
+    fn start_or_join(
+        &self,
+        window: &Window,
+    ) -> Result<oneshot::Receiver<Result<FlexpaLinkGlobal>>> {
         let document = window.document().ok_or(Error::NoWindow)?;
         let src = resolve(&document, &self.src)?;
         let (sender, receiver) = oneshot::channel();
@@ -144,7 +147,9 @@ impl ScriptLoader {
                 Some(sender)
             }
         });
-        let Some(sender) = joined else { return Ok(receiver) };
+        let Some(sender) = joined else {
+            return Ok(receiver);
+        };
 
         let script = match find_tag(&document, &src) {
             Some(existing) => existing,
@@ -168,7 +173,12 @@ impl ScriptLoader {
             let timeout = self.timeout;
             Timeout::new(millis, move || finish(&src, Outcome::TimedOut(timeout)))
         };
-        *load._listeners.borrow_mut() = Some(Listeners { script, on_load, on_error, timer });
+        *load._listeners.borrow_mut() = Some(Listeners {
+            script,
+            on_load,
+            on_error,
+            timer,
+        });
         LOADS.with(|loads| loads.borrow_mut().insert(src, load));
         Ok(receiver)
     }
@@ -225,19 +235,33 @@ enum Outcome {
 /// Settles the in-flight load of `src`: tells every waiter, removes a broken tag, and frees
 /// the listeners and the timer.
 fn finish(src: &str, outcome: Outcome) {
-    let Some(load) = LOADS.with(|loads| loads.borrow_mut().remove(src)) else { return };
+    let Some(load) = LOADS.with(|loads| loads.borrow_mut().remove(src)) else {
+        return;
+    };
     let listeners = load._listeners.borrow_mut().take();
     let result = match outcome {
         Outcome::Loaded => match window().and_then(|w| global::read(&w)) {
             Ok(Some(global)) => Ok(global),
-            Ok(None) => Err(Error::MissingGlobal { src: src.to_owned() }),
+            Ok(None) => Err(Error::MissingGlobal {
+                src: src.to_owned(),
+            }),
             Err(e) => Err(e),
         },
-        Outcome::Failed => Err(Error::ScriptFailed { src: src.to_owned() }),
-        Outcome::TimedOut(timeout) => Err(Error::Timeout { src: src.to_owned(), timeout }),
+        Outcome::Failed => Err(Error::ScriptFailed {
+            src: src.to_owned(),
+        }),
+        Outcome::TimedOut(timeout) => Err(Error::Timeout {
+            src: src.to_owned(),
+            timeout,
+        }),
     };
     if let Some(listeners) = listeners {
-        let Listeners { script, on_load, on_error, timer } = listeners;
+        let Listeners {
+            script,
+            on_load,
+            on_error,
+            timer,
+        } = listeners;
         if result.is_err() {
             script.remove();
         }
@@ -258,7 +282,9 @@ fn resolve(document: &Document, src: &str) -> Result<String> {
     probe.set_src(src);
     let resolved = probe.src();
     if resolved.is_empty() {
-        return Err(Error::ScriptFailed { src: src.to_owned() });
+        return Err(Error::ScriptFailed {
+            src: src.to_owned(),
+        });
     }
     Ok(resolved)
 }

@@ -75,7 +75,10 @@ struct State {
 }
 
 impl State {
-    fn settle(&mut self, outcome: Result<PublicToken>) -> Vec<oneshot::Sender<Result<PublicToken>>> {
+    fn settle(
+        &mut self,
+        outcome: Result<PublicToken>,
+    ) -> Vec<oneshot::Sender<Result<PublicToken>>> {
         self.finished = true;
         self.open = false;
         self.outcome = Some(outcome);
@@ -107,7 +110,12 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
     let inner = Rc::new(Inner {
         global: global.clone(),
         live: Cell::new(false),
-        state: RefCell::new(State { on_success, on_exit, on_load, ..State::default() }),
+        state: RefCell::new(State {
+            on_success,
+            on_exit,
+            on_load,
+            ..State::default()
+        }),
         trampolines: RefCell::new(None),
     });
     // The closures hold a Weak: the session owns them, not the other way round.
@@ -145,7 +153,10 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
             .map(drop)
             .map_err(|e| Error::Dom(Error::thrown("create", e).to_string()))
     };
-    set("publishableKey", &JsValue::from_str(publishable_key.as_str()))?;
+    set(
+        "publishableKey",
+        &JsValue::from_str(publishable_key.as_str()),
+    )?;
     set("onSuccess", trampolines._success.as_ref())?;
     set("onExit", trampolines._exit.as_ref())?;
     set("onLoad", trampolines._load.as_ref())?;
@@ -175,7 +186,11 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
     // Keys the previous session set and this one does not: clear them, so that the previous
     // session's `endpoint` or `user` cannot leak into this one.
     let stale: Vec<String> = SET_KEYS.with(|keys| {
-        keys.borrow().iter().filter(|k| !optional.iter().any(|(o, _)| o == *k)).cloned().collect()
+        keys.borrow()
+            .iter()
+            .filter(|k| !optional.iter().any(|(o, _)| o == *k))
+            .cloned()
+            .collect()
     });
     for key in &stale {
         set(key, &JsValue::UNDEFINED)?;
@@ -205,9 +220,8 @@ fn option_to_js(key: &str, value: OptionValue) -> Result<JsValue> {
         OptionValue::Bool(b) => JsValue::from_bool(b),
         OptionValue::Number(n) => JsValue::from_f64(n),
         OptionValue::String(s) => JsValue::from_str(&s),
-        OptionValue::Json(json) => js_sys::JSON::parse(&json).map_err(|_| {
-            Error::ReservedOption(format!("{key} (its value is not valid JSON)"))
-        })?,
+        OptionValue::Json(json) => js_sys::JSON::parse(&json)
+            .map_err(|_| Error::ReservedOption(format!("{key} (its value is not valid JSON)")))?,
     })
 }
 
@@ -219,7 +233,9 @@ fn exit_reason(payload: &JsValue) -> Option<String> {
     if let Some(s) = payload.as_string() {
         return Some(s);
     }
-    js_sys::JSON::stringify(payload).ok().and_then(|s| s.as_string())
+    js_sys::JSON::stringify(payload)
+        .ok()
+        .and_then(|s| s.as_string())
 }
 
 impl Inner {
@@ -240,7 +256,11 @@ impl Inner {
                 return; // a second delivery for the same opening
             }
             let waiters = state.settle(outcome.clone());
-            let callback = if outcome.is_ok() { state.on_success.take() } else { None };
+            let callback = if outcome.is_ok() {
+                state.on_success.take()
+            } else {
+                None
+            };
             (waiters, callback)
         };
         notify(waiters, &outcome);
@@ -264,10 +284,17 @@ impl Inner {
             if state.finished {
                 return;
             }
-            let waiters = state.settle(Err(Error::Exited { reason: reason.clone() }));
+            let waiters = state.settle(Err(Error::Exited {
+                reason: reason.clone(),
+            }));
             (waiters, state.on_exit.take())
         };
-        notify(waiters, &Err(Error::Exited { reason: reason.clone() }));
+        notify(
+            waiters,
+            &Err(Error::Exited {
+                reason: reason.clone(),
+            }),
+        );
         if let Some(mut callback) = callback {
             callback(reason);
             let mut state = self.state.borrow_mut();
@@ -302,7 +329,12 @@ impl Inner {
         if self.live.get() {
             Ok(())
         } else {
-            Err(self.state.borrow().retired.clone().unwrap_or(Error::Superseded))
+            Err(self
+                .state
+                .borrow()
+                .retired
+                .clone()
+                .unwrap_or(Error::Superseded))
         }
     }
 
@@ -347,7 +379,10 @@ impl LinkSession {
     /// Opens the Flexpa Link iframe (`FlexpaLink.open()`). Does nothing if it is already open.
     pub fn open(&self) -> Result<()> {
         self.inner.ensure_live()?;
-        self.inner.global.open().map_err(|e| Error::thrown("open", e))?;
+        self.inner
+            .global
+            .open()
+            .map_err(|e| Error::thrown("open", e))?;
         self.inner.opened();
         Ok(())
     }
@@ -357,9 +392,16 @@ impl LinkSession {
     pub fn open_with_endpoint(&self, endpoint_id: &str) -> Result<()> {
         self.inner.ensure_live()?;
         let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"endpoint".into(), &JsValue::from_str(endpoint_id))
-            .map_err(|e| Error::Dom(Error::thrown("open", e).to_string()))?;
-        self.inner.global.open_with(&options).map_err(|e| Error::thrown("open", e))?;
+        js_sys::Reflect::set(
+            &options,
+            &"endpoint".into(),
+            &JsValue::from_str(endpoint_id),
+        )
+        .map_err(|e| Error::Dom(Error::thrown("open", e).to_string()))?;
+        self.inner
+            .global
+            .open_with(&options)
+            .map_err(|e| Error::thrown("open", e))?;
         self.inner.opened();
         Ok(())
     }
@@ -368,7 +410,10 @@ impl LinkSession {
     /// waiting for this opening's token resolve to [`Error::Closed`].
     pub fn close(&self) -> Result<()> {
         self.inner.ensure_live()?;
-        self.inner.global.close().map_err(|e| Error::thrown("close", e))?;
+        self.inner
+            .global
+            .close()
+            .map_err(|e| Error::thrown("close", e))?;
         let waiters = {
             let mut state = self.inner.state.borrow_mut();
             if state.finished {
@@ -385,7 +430,10 @@ impl LinkSession {
     /// Closes the iframe and calls `onExit` (`FlexpaLink.exit()`), as if the user had left.
     pub fn exit(&self) -> Result<()> {
         self.inner.ensure_live()?;
-        self.inner.global.exit().map_err(|e| Error::thrown("exit", e))
+        self.inner
+            .global
+            .exit()
+            .map_err(|e| Error::thrown("exit", e))
     }
 
     /// The public token of the current opening (or of the next one, if none is under way),
@@ -404,7 +452,10 @@ impl LinkSession {
         }
         let (sender, receiver) = oneshot::channel();
         state.waiters.push(sender);
-        PublicTokenFuture { ready: None, receiver: Some(receiver) }
+        PublicTokenFuture {
+            ready: None,
+            receiver: Some(receiver),
+        }
     }
 
     /// Whether this is the live session (not superseded by a newer one, nor dropped).
@@ -445,7 +496,10 @@ pub struct PublicTokenFuture {
 
 impl PublicTokenFuture {
     fn ready(outcome: Result<PublicToken>) -> Self {
-        Self { ready: Some(outcome), receiver: None }
+        Self {
+            ready: Some(outcome),
+            receiver: None,
+        }
     }
 }
 

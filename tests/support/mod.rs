@@ -137,7 +137,11 @@ pub fn fresh() {
 /// Loads the stand-in from a fresh blob URL and returns the handle and that URL.
 pub async fn load_standin() -> (flexpa_link::FlexpaLink, String) {
     let src = blob_url(STANDIN);
-    let link = flexpa_link::ScriptLoader::new().src(src.clone()).load().await.expect("stand-in loads");
+    let link = flexpa_link::ScriptLoader::new()
+        .src(src.clone())
+        .load()
+        .await
+        .expect("stand-in loads");
     (link, src)
 }
 

@@ -1,0 +1,582 @@
+//! PKCE (RFC 7636) for Flexpa's OAuth 2.0 authorization-code flow ("Consent").
+//!
+//! Flexpa recommends this flow next to Link: instead of an iframe, the browser goes to Flexpa's
+//! authorization page and comes back to your `redirect_uri` with a `code`, which your backend
+//! exchanges for an access token together with the [`CodeVerifier`] that only it (or the
+//! browser tab that started the flow) knows.
+//!
+//! Everything here works in the browser build (wasm32, randomness from
+//! `crypto.getRandomValues`) and on native targets (the operating system's generator), so the
+//! verifier can be made on whichever side starts the flow. The code exchange itself is
+//! [`server::Client::exchange_code`](crate::server::Client::exchange_code) (feature `server`).
+//!
+//! ```
+//! use flexpa_link::pkce::{AuthorizationUrl, CodeVerifier};
+//! use flexpa_link::PublishableKey;
+//!
+//! let key = PublishableKey::new("pk_test_abc123")?;
+//! let verifier = CodeVerifier::generate()?; // keep it (server session, sessionStorage)
+//! let state = flexpa_link::pkce::random_state()?; // and this, to check the redirect
+//! let url = AuthorizationUrl::new(&key, "https://app.example/callback", &verifier.challenge(), "user-123")
+//!     .state(&state)
+//!     .build()?;
+//! assert!(url.starts_with("https://api.flexpa.com/link/auth?response_type=code&client_id=pk_test_abc123"));
+//! assert!(url.contains("&code_challenge_method=S256&"));
+//! // Send the browser to `url`; on the way back, `code` and `state` arrive on the redirect URI.
+//! # Ok::<(), flexpa_link::InvalidValue>(())
+//! ```
+
+use core::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::token::{check_opaque, redacted_fmt, InvalidValue};
+use crate::PublishableKey;
+
+/// The shortest verifier RFC 7636 allows, in characters.
+pub const MIN_VERIFIER_LEN: usize = 43;
+/// The longest verifier RFC 7636 allows, in characters.
+pub const MAX_VERIFIER_LEN: usize = 128;
+/// The only challenge method Flexpa accepts (and the only one this crate makes).
+pub const CHALLENGE_METHOD: &str = "S256";
+/// The scope Flexpa's authorization endpoint expects.
+pub const DEFAULT_SCOPE: &str = "launch/patient";
+/// Flexpa's API, which serves the authorization page at `/link/auth`.
+pub const DEFAULT_BASE_URL: &str = "https://api.flexpa.com";
+
+/// Random bytes behind a generated verifier: 32 bytes, 256 bits, 43 base64url characters.
+const VERIFIER_ENTROPY_BYTES: usize = 32;
+
+fn random_base64url(bytes: usize) -> Result<String, InvalidValue> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| {
+        InvalidValue::new(
+            "random value",
+            format!("the platform's secure random generator failed: {e}"),
+        )
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(&buf))
+}
+
+/// A random, URL-safe `state` value (32 random bytes, base64url) for the authorization
+/// request. Keep it next to the verifier and compare it with the `state` on the redirect to
+/// reject forged callbacks.
+///
+/// Fails only if the platform has no secure random generator.
+pub fn random_state() -> Result<String, InvalidValue> {
+    random_base64url(32)
+}
+
+/// A PKCE code verifier: 43 to 128 characters from RFC 7636's unreserved set
+/// (`A-Z a-z 0-9 - . _ ~`; generated ones are base64url).
+///
+/// It is a credential until the code is exchanged, so it prints as `<redacted>`; read it with
+/// [`as_str`](Self::as_str) to store it (it also serializes as a plain string).
+///
+/// ```
+/// use flexpa_link::pkce::CodeVerifier;
+/// // The example of RFC 7636, appendix B.
+/// let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+/// assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+/// assert_eq!(format!("{v:?}"), "CodeVerifier(<redacted>)");
+///
+/// let err = CodeVerifier::new("too-short").unwrap_err();
+/// assert_eq!(err.to_string(), "invalid code verifier: it is 9 characters long; PKCE needs 43 to 128");
+/// # Ok::<(), flexpa_link::InvalidValue>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CodeVerifier(String);
+
+redacted_fmt!(CodeVerifier);
+
+impl CodeVerifier {
+    /// Makes a fresh verifier from 32 bytes of the platform's secure random generator
+    /// (43 characters). Fails only if there is no such generator.
+    pub fn generate() -> Result<Self, InvalidValue> {
+        random_base64url(VERIFIER_ENTROPY_BYTES).map(Self)
+    }
+
+    /// Accepts an existing verifier (for instance read back from a session), checking its
+    /// length and characters. The error never contains the value.
+    pub fn new(verifier: impl Into<String>) -> Result<Self, InvalidValue> {
+        let verifier = verifier.into();
+        const KIND: &str = "code verifier";
+        let len = verifier.len();
+        if !(MIN_VERIFIER_LEN..=MAX_VERIFIER_LEN).contains(&len) {
+            return Err(InvalidValue::new(
+                KIND,
+                format!(
+                    "it is {len} characters long; PKCE needs {MIN_VERIFIER_LEN} to {MAX_VERIFIER_LEN}"
+                ),
+            ));
+        }
+        if let Some(pos) = verifier
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
+        {
+            return Err(InvalidValue::new(
+                KIND,
+                format!(
+                    "the character at byte {pos} is not allowed; use only A-Z, a-z, 0-9, `-`, \
+                     `.`, `_` and `~` (base64url)"
+                ),
+            ));
+        }
+        Ok(Self(verifier))
+    }
+
+    /// The S256 challenge: base64url(SHA-256(verifier)), without padding.
+    pub fn challenge(&self) -> CodeChallenge {
+        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+    }
+
+    /// The verifier itself, to store or to send in the code exchange. Handle it as a
+    /// credential.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The verifier itself, by value.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeVerifier {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::new(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl core::str::FromStr for CodeVerifier {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+/// The S256 code challenge derived from a [`CodeVerifier`]; public, it goes in the
+/// authorization URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CodeChallenge(String);
+
+impl CodeChallenge {
+    /// The challenge as sent in `code_challenge`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The challenge method, always `S256`.
+    pub fn method(&self) -> &'static str {
+        CHALLENGE_METHOD
+    }
+}
+
+impl fmt::Display for CodeChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Builds Flexpa's authorization URL, `GET {base}/link/auth?...`, with every parameter of the
+/// flow: `response_type=code`, `client_id` (the publishable key), `redirect_uri`,
+/// `code_challenge`, `code_challenge_method=S256`, `scope=launch/patient`,
+/// `flexpa_external_id`, and optionally `state` and `flexpa_endpoint_id`.
+///
+/// Values are form-encoded, so any redirect URI or id is safe to pass.
+#[derive(Debug, Clone)]
+pub struct AuthorizationUrl {
+    base_url: String,
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+    external_id: String,
+    scope: String,
+    state: Option<String>,
+    endpoint_id: Option<String>,
+}
+
+impl AuthorizationUrl {
+    /// Starts the URL with the required parameters. `external_id` is your own id for the user
+    /// (`flexpa_external_id`), the same one Link calls `user.externalId`.
+    pub fn new(
+        publishable_key: &PublishableKey,
+        redirect_uri: impl Into<String>,
+        challenge: &CodeChallenge,
+        external_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            client_id: publishable_key.as_str().to_owned(),
+            redirect_uri: redirect_uri.into(),
+            challenge: challenge.as_str().to_owned(),
+            external_id: external_id.into(),
+            scope: DEFAULT_SCOPE.to_owned(),
+            state: None,
+            endpoint_id: None,
+        }
+    }
+
+    /// The opaque value Flexpa hands back on the redirect; use [`random_state`] and check it
+    /// there.
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Preselects a health plan (`flexpa_endpoint_id`), like Link's `endpoint` option.
+    pub fn endpoint_id(mut self, endpoint_id: impl Into<String>) -> Self {
+        self.endpoint_id = Some(endpoint_id.into());
+        self
+    }
+
+    /// Replaces the scope (default `launch/patient`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+
+    /// Another API base URL (default `https://api.flexpa.com`), such as a local stand-in.
+    /// Must be `https`, or `http` on a loopback host (`localhost`, `127.0.0.1`, `[::1]`).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Checks the inputs and returns the URL to send the browser to.
+    ///
+    /// Errors: an insecure or malformed base URL; an empty or non-`http(s)` redirect URI; an
+    /// empty external id.
+    pub fn build(&self) -> Result<String, InvalidValue> {
+        check_base_url(&self.base_url)?;
+        check_redirect_uri(&self.redirect_uri)?;
+        if self.external_id.is_empty() {
+            return Err(InvalidValue::new(
+                "external id",
+                "it is empty; pass your own id for the user (`flexpa_external_id`)",
+            ));
+        }
+        if self.scope.is_empty() {
+            return Err(InvalidValue::new("scope", "it is empty"));
+        }
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("code_challenge", &self.challenge)
+            .append_pair("code_challenge_method", CHALLENGE_METHOD)
+            .append_pair("scope", &self.scope)
+            .append_pair("flexpa_external_id", &self.external_id);
+        if let Some(state) = &self.state {
+            query.append_pair("state", state);
+        }
+        if let Some(endpoint) = &self.endpoint_id {
+            query.append_pair("flexpa_endpoint_id", endpoint);
+        }
+        Ok(format!(
+            "{}/link/auth?{}",
+            self.base_url.trim_end_matches('/'),
+            query.finish()
+        ))
+    }
+}
+
+/// What the redirect back from Flexpa's authorization page carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// The user authorized: exchange `code` (with the verifier) on your backend. Compare
+    /// `state` with the one you sent first.
+    Code {
+        /// The single-use authorization code (a credential: do not log it).
+        code: String,
+        /// The `state` echoed back, if any.
+        state: Option<String>,
+    },
+    /// The flow failed or the user declined (`error`, `error_description`).
+    Error {
+        /// The OAuth error code, such as `access_denied`.
+        error: String,
+        /// Flexpa's human-readable explanation, if any.
+        description: Option<String>,
+        /// The `state` echoed back, if any.
+        state: Option<String>,
+    },
+}
+
+impl Callback {
+    /// Reads the query string of the redirect (with or without the leading `?`).
+    ///
+    /// ```
+    /// use flexpa_link::pkce::Callback;
+    /// let cb = Callback::from_query("?code=abc&state=xyz")?;
+    /// assert_eq!(cb, Callback::Code { code: "abc".into(), state: Some("xyz".into()) });
+    /// let cb = Callback::from_query("error=access_denied&error_description=User+declined")?;
+    /// assert!(matches!(cb, Callback::Error { ref error, .. } if error == "access_denied"));
+    /// # Ok::<(), flexpa_link::InvalidValue>(())
+    /// ```
+    pub fn from_query(query: &str) -> Result<Self, InvalidValue> {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let (mut code, mut state, mut error, mut description) = (None, None, None, None);
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*k {
+                "code" => &mut code,
+                "state" => &mut state,
+                "error" => &mut error,
+                "error_description" => &mut description,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        match (error, code) {
+            (Some(error), _) => Ok(Self::Error {
+                error,
+                description,
+                state,
+            }),
+            (None, Some(code)) => {
+                check_opaque("authorization code", &code)?;
+                Ok(Self::Code { code, state })
+            }
+            (None, None) => Err(InvalidValue::new(
+                "authorization callback",
+                "the query has neither `code` nor `error`",
+            )),
+        }
+    }
+}
+
+/// Splits `scheme://authority/...` and returns (scheme, host) after basic checks.
+fn split_http_url<'a>(
+    kind: &'static str,
+    url: &'a str,
+) -> Result<(&'a str, &'a str), InvalidValue> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| InvalidValue::new(kind, "it is not an absolute http(s) URL"))?;
+    let scheme_lc = scheme.to_ascii_lowercase();
+    if scheme_lc != "https" && scheme_lc != "http" {
+        return Err(InvalidValue::new(
+            kind,
+            format!("its scheme must be https (or http on a loopback host), not `{scheme}`"),
+        ));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(InvalidValue::new(
+            kind,
+            "it must not carry credentials (`user:password@`)",
+        ));
+    }
+    if authority.is_empty() || authority.bytes().any(|b| !b.is_ascii_graphic()) {
+        return Err(InvalidValue::new(kind, "it has no valid host"));
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() {
+        return Err(InvalidValue::new(kind, "it has no valid host"));
+    }
+    Ok((if scheme_lc == "https" { "https" } else { "http" }, host))
+}
+
+/// Whether `host` (without brackets) is a loopback name or address.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<core::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+fn check_base_url(url: &str) -> Result<(), InvalidValue> {
+    const KIND: &str = "base URL";
+    let (scheme, host) = split_http_url(KIND, url)?;
+    if url.contains(['?', '#']) {
+        return Err(InvalidValue::new(
+            KIND,
+            "it must not have a query or fragment",
+        ));
+    }
+    if scheme == "http" && !is_loopback_host(host) {
+        return Err(InvalidValue::new(
+            KIND,
+            "plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https",
+        ));
+    }
+    Ok(())
+}
+
+fn check_redirect_uri(uri: &str) -> Result<(), InvalidValue> {
+    const KIND: &str = "redirect URI";
+    if uri.is_empty() {
+        return Err(InvalidValue::new(KIND, "it is empty"));
+    }
+    split_http_url(KIND, uri)?;
+    if uri.contains('#') {
+        return Err(InvalidValue::new(
+            KIND,
+            "it must not have a fragment (OAuth 2.0 forbids it)",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PublishableKey {
+        PublishableKey::new("pk_test_abc").unwrap()
+    }
+
+    #[test]
+    fn generated_verifiers_are_valid_distinct_and_43_chars() {
+        let a = CodeVerifier::generate().unwrap();
+        let b = CodeVerifier::generate().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 43);
+        assert!(CodeVerifier::new(a.as_str()).is_ok());
+        assert!(a
+            .as_str()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        assert_eq!(
+            v.challenge().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(v.challenge().method(), "S256");
+    }
+
+    #[test]
+    fn verifier_length_bounds() {
+        assert!(CodeVerifier::new("a".repeat(42)).is_err());
+        assert!(CodeVerifier::new("a".repeat(43)).is_ok());
+        assert!(CodeVerifier::new("a".repeat(128)).is_ok());
+        let err = CodeVerifier::new("a".repeat(129)).unwrap_err();
+        assert!(err.to_string().contains("129 characters"), "{err}");
+    }
+
+    #[test]
+    fn verifier_charset_is_checked_without_echoing() {
+        let bad = format!("{}+/=", "s3cr3tvalue".repeat(4));
+        let err = CodeVerifier::new(bad.clone()).unwrap_err();
+        assert!(err.to_string().contains("byte 44"), "{err}");
+        assert!(!err.to_string().contains("s3cr3t"));
+        assert!(CodeVerifier::new(format!("{}.~-_", "a".repeat(40))).is_ok());
+        assert!(CodeVerifier::new(format!("{}é", "a".repeat(42))).is_err());
+    }
+
+    #[test]
+    fn verifier_is_redacted() {
+        let v = CodeVerifier::generate().unwrap();
+        assert!(!format!("{v:?}{v}{v:#?}").contains(v.as_str()));
+    }
+
+    #[test]
+    fn authorization_url_has_every_parameter_in_order() {
+        let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        let url = AuthorizationUrl::new(
+            &key(),
+            "https://app.example/cb?x=1&y=2",
+            &v.challenge(),
+            "user 1&2",
+        )
+        .state("st")
+        .endpoint_id("ep-9")
+        .build()
+        .unwrap();
+        assert_eq!(
+            url,
+            "https://api.flexpa.com/link/auth?response_type=code&client_id=pk_test_abc\
+             &redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3D2\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+             &code_challenge_method=S256&scope=launch%2Fpatient\
+             &flexpa_external_id=user+1%262&state=st&flexpa_endpoint_id=ep-9"
+        );
+    }
+
+    #[test]
+    fn authorization_url_optional_parts_absent() {
+        let v = CodeVerifier::generate().unwrap();
+        let url = AuthorizationUrl::new(&key(), "http://localhost:3000/cb", &v.challenge(), "u")
+            .base_url("http://127.0.0.1:9/")
+            .build()
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:9/link/auth?response_type=code&"));
+        assert!(!url.contains("state="));
+        assert!(!url.contains("flexpa_endpoint_id="));
+    }
+
+    #[test]
+    fn authorization_url_rejects_bad_inputs() {
+        let c = CodeVerifier::generate().unwrap().challenge();
+        let base = |b: &str| {
+            AuthorizationUrl::new(&key(), "https://a.example/cb", &c, "u")
+                .base_url(b)
+                .build()
+        };
+        assert!(base("http://api.flexpa.com").is_err());
+        assert!(base("ftp://api.flexpa.com").is_err());
+        assert!(base("api.flexpa.com").is_err());
+        assert!(base("https://user:pw@api.flexpa.com").is_err());
+        assert!(base("https://api.flexpa.com?x=1").is_err());
+        assert!(base("http://[::1]:8080").is_ok());
+        assert!(base("http://localhost").is_ok());
+        assert!(base("http://127.0.0.2:1").is_ok());
+        assert!(base("https://api.flexpa.com/").is_ok());
+        let r = |u: &str| AuthorizationUrl::new(&key(), u, &c, "u").build();
+        assert!(r("").is_err());
+        assert!(r("/relative").is_err());
+        assert!(r("https://a.example/cb#frag").is_err());
+        assert!(AuthorizationUrl::new(&key(), "https://a.example/cb", &c, "")
+            .build()
+            .is_err());
+    }
+
+    #[test]
+    fn callback_parsing() {
+        assert_eq!(
+            Callback::from_query("code=c%2B1&state=s").unwrap(),
+            Callback::Code {
+                code: "c+1".into(),
+                state: Some("s".into())
+            }
+        );
+        assert_eq!(
+            Callback::from_query("?error=access_denied&state=s").unwrap(),
+            Callback::Error {
+                error: "access_denied".into(),
+                description: None,
+                state: Some("s".into())
+            }
+        );
+        assert!(Callback::from_query("").is_err());
+        assert!(Callback::from_query("code=").is_err());
+        assert!(Callback::from_query("code=has%20space").is_err());
+    }
+
+    #[test]
+    fn random_state_is_urlsafe_and_fresh() {
+        let a = random_state().unwrap();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_state().unwrap());
+    }
+}
