@@ -1,0 +1,36 @@
+//! The least app that uses the crate: load the script, create Link with an `on_success`
+//! that logs the public token, open Link when the button is clicked.
+//!
+//! (A real app sends the token to its backend instead of logging it: see examples/vanilla.)
+
+use flexpa_link::{FlexpaLink, LinkConfig};
+use gloo_events::EventListener;
+
+/// Your publishable key (Flexpa Portal → API keys).
+const PUBLISHABLE_KEY: &str = "pk_test_minimal_example";
+
+fn main() {
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = run().await {
+            web_sys::console::error_1(&e.to_string().into());
+        }
+    });
+}
+
+async fn run() -> Result<(), flexpa_link::Error> {
+    let link = FlexpaLink::load().await?;
+    let session = link.create(
+        LinkConfig::new(PUBLISHABLE_KEY)?
+            .on_success(|token| web_sys::console::log_1(&token.as_str().into())),
+    )?;
+    let button = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("link-button"))
+        .ok_or_else(|| flexpa_link::Error::Dom("#link-button is missing".into()))?;
+    // The listener owns the session; both live as long as the page.
+    EventListener::new(&button, "click", move |_| {
+        let _ = session.open();
+    })
+    .forget();
+    Ok(())
+}

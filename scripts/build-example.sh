@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds a browser example into a directory of static files that any web server (and
+# `examples/server --static DIR`) can serve:
+#
+#   scripts/build-example.sh [--release] NAME OUTDIR
+#
+# NAME is vanilla, yew, leptos, dioxus or minimal, or `all` (then each goes to OUTDIR/NAME,
+# built by one cargo invocation). OUTDIR gets index.html, style.css, app.js and app_bg.wasm.
+# Without --release it is a debug build (fast to compile, bigger); --release uses the
+# workspace's release profile (opt-level z, LTO) and runs `wasm-opt -Oz` when it is installed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ALL=(vanilla minimal yew leptos dioxus)
+
+profile=debug
+cargo_profile=()
+if [[ "${1:-}" == "--release" ]]; then
+  profile=release
+  cargo_profile=(--release)
+  shift
+fi
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 [--release] NAME|all OUTDIR   (NAME: ${ALL[*]})" >&2
+  exit 2
+fi
+name="$1"
+outdir="$2"
+if [[ "$name" == all ]]; then
+  names=("${ALL[@]}")
+else
+  [[ -f "$ROOT/examples/$name/Cargo.toml" && -f "$ROOT/examples/$name/index.html" ]] || {
+    echo "unknown example '$name' (expected one of: ${ALL[*]} or all)" >&2
+    exit 2
+  }
+  names=("$name")
+fi
+
+# The wasm32 toolchain: the project's env script when there is one, otherwise the same
+# detection: a rustup toolchain with the wasm32 standard library builds as is; without it,
+# Debian's rustc-web builds std from source (see shared/reference/wasm-toolchain.md).
+if [[ -f "$ROOT/scripts/env.sh" ]]; then
+  # shellcheck source=/dev/null
+  source "$ROOT/scripts/env.sh"
+fi
+if [[ -n "${WASM_ENV:-}" ]]; then
+  # shellcheck disable=SC2086
+  export ${WASM_ENV?}
+elif [[ ! -d "$(rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" && -z "${CARGO_UNSTABLE_BUILD_STD:-}" ]]; then
+  export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+fi
+
+# wasm-bindgen's CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+locked="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock")"
+cli="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" || true
+if [[ -z "$cli" ]]; then
+  echo "wasm-bindgen is not installed: cargo install wasm-bindgen-cli --version $locked" >&2
+  exit 1
+fi
+if [[ "$cli" != "$locked" ]]; then
+  echo "wasm-bindgen CLI $cli does not match the wasm-bindgen crate $locked in Cargo.lock:" >&2
+  echo "  cargo install wasm-bindgen-cli --version $locked" >&2
+  exit 1
+fi
+
+packages=()
+for n in "${names[@]}"; do packages+=(-p "example-$n"); done
+(cd "$ROOT" && cargo build --target wasm32-unknown-unknown "${cargo_profile[@]}" "${packages[@]}")
+
+target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+for n in "${names[@]}"; do
+  dest="$outdir"
+  [[ "$name" == all ]] && dest="$outdir/$n"
+  mkdir -p "$dest"
+  wasm-bindgen --target web --no-typescript --out-dir "$dest" --out-name app \
+    "$target_dir/wasm32-unknown-unknown/$profile/example-$n.wasm"
+  if [[ "$profile" == release ]] && command -v wasm-opt >/dev/null; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$dest/app_bg.wasm" -o "$dest/app_bg.wasm"
+  fi
+  cp "$ROOT/examples/$n/index.html" "$dest/index.html"
+  cp "$ROOT/examples/style.css" "$dest/style.css"
+  echo "examples/$n -> $dest ($(du -k "$dest/app_bg.wasm" | cut -f1) KiB wasm, $profile)"
+done
