@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Every check of flexpa-link: the README's test command, and what CI runs (.ci/run).
+# Installs what is missing first (scripts/setup.sh). Run from anywhere.
+#
+#   scripts/test.sh                      all steps
+#   scripts/test.sh fmt clippy-wasm      only these steps (same as ONLY=fmt,clippy-wasm)
+#   SKIP=wasm-pack-test scripts/test.sh  all steps but these (comma- or space-separated)
+#   scripts/test.sh --list               list the step names
+#
+# Each step prints a timed header; the first failing step stops the run with its name, exit
+# code and how to re-run it alone; a timing table ends every run.
+#
+# Adding a step: write a function that runs the commands (use `x cmd ...` to echo each one;
+# it runs under `set -e`, so the first failing command fails the step), then register it with
+# `step NAME function` in the list at the bottom, in the place marked for it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+LIST=0
+ARGS_ONLY=()
+for arg in "$@"; do
+  case "$arg" in
+    --list|-l) LIST=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "test.sh: unknown option: $arg (try --help)" >&2; exit 2 ;;
+    *) ARGS_ONLY+=("$arg") ;;
+  esac
+done
+ONLY="${ONLY:-} ${ARGS_ONLY[*]:-}"
+ONLY="$(printf '%s' "$ONLY" | tr ',' ' ' | xargs)"
+SKIP="$(printf '%s' "${SKIP:-}" | tr ',' ' ' | xargs)"
+
+RUN_START=$SECONDS
+STEP_NAMES=()
+STEP_TIMES=()
+STEP_RESULTS=()
+KNOWN_STEPS=" "
+
+in_list() {  # in_list NAME "space separated list"
+  case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+}
+if [ -t 1 ]; then BOLD=$'\033[1m' RED=$'\033[1;31m' GREEN=$'\033[1;32m' OFF=$'\033[0m'; else BOLD="" RED="" GREEN="" OFF=""; fi
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# Echo a command, then run it.
+x() {
+  printf '+ %s\n' "$*"
+  "$@"
+}
+
+table() {
+  local i
+  printf '\n%-22s %-9s %s\n' "step" "result" "time"
+  printf '%-22s %-9s %s\n' "----" "------" "----"
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '%-22s %-9s %s\n' "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}"
+  done
+  printf '%-22s %-9s %s\n' "total" "" "$(fmt_secs $((SECONDS - RUN_START)))"
+}
+
+# step NAME COMMAND [ARGS...]: run one named, timed step (a function or a plain command).
+step() {
+  local name=$1 t0 rc
+  shift
+  KNOWN_STEPS+="$name "
+  if [ "$LIST" = 1 ]; then printf '%s\n' "$name"; return 0; fi
+  if { [ -n "$ONLY" ] && ! in_list "$name" "$ONLY"; } || in_list "$name" "$SKIP"; then
+    return 0
+  fi
+  printf '\n%s==> [%s] %s%s  (%s since start)\n' "$BOLD" "$name" "$*" "$OFF" "$(fmt_secs $((SECONDS - RUN_START)))"
+  t0=$SECONDS
+  # A subshell with its own `set -e`: outside any `if`, so errexit stays active inside it.
+  set +e
+  (
+    set -euo pipefail
+    "$@"
+  )
+  rc=$?
+  set -e
+  STEP_NAMES+=("$name")
+  STEP_TIMES+=("$(fmt_secs $((SECONDS - t0)))")
+  if [ "$rc" -eq 0 ]; then
+    STEP_RESULTS+=("ok")
+    printf '%s<== [%s] ok in %s%s\n' "$BOLD" "$name" "$(fmt_secs $((SECONDS - t0)))" "$OFF"
+  else
+    STEP_RESULTS+=("FAILED")
+    table
+    printf '\n%sFAILED: step "%s" (exit %s) after %s.%s\n' "$RED" "$name" "$rc" "$(fmt_secs $((SECONDS - t0)))" "$OFF" >&2
+    printf 'Re-run only this step: ONLY=%s scripts/test.sh\n' "$name" >&2
+    exit "$rc"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Step bodies.
+
+do_setup() {
+  x "$ROOT/scripts/setup.sh"
+}
+
+do_fmt() {
+  x cargo fmt --all --check
+}
+
+do_clippy_native() {
+  x cargo clippy -p flexpa-link --all-targets -- -D warnings
+  x cargo clippy -p flexpa-link --all-targets --features server -- -D warnings
+}
+
+do_clippy_wasm() {
+  # Debian route: Debian's cargo-clippy 1.96 (see wasm_clippy in scripts/env.sh).
+  x wasm_clippy -p flexpa-link --all-targets -- -D warnings
+}
+
+do_docs() {
+  export RUSTDOCFLAGS="-D warnings"
+  x cargo doc --no-deps -p flexpa-link --all-features
+  x wasm_cargo doc --no-deps -p flexpa-link --target wasm32-unknown-unknown
+}
+
+do_test_native() {
+  x cargo test -p flexpa-link
+  x cargo test -p flexpa-link --features server
+}
+
+do_test_wasm() {
+  # Runs tests/web_*.rs in headless Chromium through wasm-bindgen-test-runner. No `-q`: cargo
+  # would pass --quiet on to the runner, which rejects it.
+  x wasm_cargo test -p flexpa-link --target wasm32-unknown-unknown
+}
+
+do_wasm_pack_test() {
+  # How users of wasm crates run browser tests; --mode no-install uses the installed
+  # wasm-bindgen(-test-runner) instead of downloading one.
+  x wasm_pack test --headless --chrome --mode no-install "$ROOT"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The steps, in order. Keep cheap checks first so that failures come early.
+
+step setup do_setup
+if [ "$LIST" = 0 ]; then
+  # After setup: the route depends on what setup installed.
+  # shellcheck source=scripts/env.sh
+  source "$ROOT/scripts/env.sh"
+  printf 'wasm32 route: %s\n' "$FLEXPA_WASM_ROUTE"
+fi
+
+step fmt do_fmt
+step clippy-native do_clippy_native
+step clippy-wasm do_clippy_wasm
+step docs do_docs
+step test-native do_test_native
+step test-wasm do_test_wasm
+step wasm-pack-test do_wasm_pack_test
+
+# --- examples: build/check steps for examples/{vanilla,yew,leptos,dioxus,minimal} go here
+#     (examples helper), e.g. `step examples do_examples`.
+# --- e2e: Playwright tests of the demo (examples/server + frontends) go here (demo helper).
+# --- npm-pack: building and checking the npm package (npm pack) goes here (examples helper).
+# --- fault suite: the fault-injection suite goes here (bench helper). Benchmarks are not run here.
+
+# ---------------------------------------------------------------------------------------------
+[ "$LIST" = 1 ] && exit 0
+for name in $ONLY $SKIP; do
+  in_list "$name" "$KNOWN_STEPS" || printf 'warning: no step named "%s" (see scripts/test.sh --list)\n' "$name" >&2
+done
+table
+if [ ${#STEP_NAMES[@]} -eq 0 ]; then
+  echo "no step ran (ONLY='$ONLY' SKIP='$SKIP')" >&2
+  exit 1
+fi
+printf '\n%sAll %d step(s) passed.%s\n' "$GREEN" "${#STEP_NAMES[@]}" "$OFF"
