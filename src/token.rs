@@ -177,7 +177,7 @@ impl PublishableKey {
     /// ```
     /// use flexpa_link::PublishableKey;
     /// assert!(PublishableKey::new("pk_test_abc123").is_ok());
-    /// let err = PublishableKey::new("sk_test_abc123").unwrap_err();
+    /// let err = PublishableKey::new("pk_abc123").unwrap_err();
     /// assert_eq!(err.to_string(), "invalid publishable key: it must start with `pk_test_` or `pk_live_`");
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidValue> {
