@@ -451,6 +451,8 @@ impl LinkSession {
             return PublicTokenFuture::ready(outcome);
         }
         let (sender, receiver) = oneshot::channel();
+        // Forget futures that were dropped unresolved, so polling code cannot grow the list.
+        state.waiters.retain(|waiter| !waiter.is_canceled());
         state.waiters.push(sender);
         PublicTokenFuture {
             ready: None,
