@@ -1,6 +1,6 @@
 /*
  * A stand-in for https://js.flexpa.com/v1/ that behaves as the published script does
- * (see the protocol notes in the repository: docs/protocol.md).
+ * (see "How the stand-ins follow Flexpa" in the README).
  *
  * Used by the crate's browser tests and by the offline demo. It defines the same
  * `window.FlexpaLink` singleton with the same create/open/close/exit behaviour, the same
