@@ -386,7 +386,14 @@ fn split_http_url<'a>(
     if host.is_empty() {
         return Err(InvalidValue::new(kind, "it has no valid host"));
     }
-    Ok((if scheme_lc == "https" { "https" } else { "http" }, host))
+    Ok((
+        if scheme_lc == "https" {
+            "https"
+        } else {
+            "http"
+        },
+        host,
+    ))
 }
 
 /// Whether `host` (without brackets) is a loopback name or address.
@@ -546,9 +553,11 @@ mod tests {
         assert!(r("").is_err());
         assert!(r("/relative").is_err());
         assert!(r("https://a.example/cb#frag").is_err());
-        assert!(AuthorizationUrl::new(&key(), "https://a.example/cb", &c, "")
-            .build()
-            .is_err());
+        assert!(
+            AuthorizationUrl::new(&key(), "https://a.example/cb", &c, "")
+                .build()
+                .is_err()
+        );
     }
 
     #[test]

@@ -330,7 +330,10 @@ impl Client {
             url: &self.inner.introspect_url,
             auth: Auth::Bearer(access_token.expose_secret()),
             body: None,
-            secrets: [self.inner.secret.expose_secret(), access_token.expose_secret()],
+            secrets: [
+                self.inner.secret.expose_secret(),
+                access_token.expose_secret(),
+            ],
         })
         .await
     }
@@ -486,9 +489,8 @@ impl Client {
                         attempts,
                     });
                 }
-                let wait = retry_after.unwrap_or_else(|| {
-                    BASE_BACKOFF.saturating_mul(1u32 << (attempts - 1).min(16))
-                });
+                let wait = retry_after
+                    .unwrap_or_else(|| BASE_BACKOFF.saturating_mul(1u32 << (attempts - 1).min(16)));
                 let fits = Instant::now()
                     .checked_add(wait)
                     .is_some_and(|end| end < deadline);
@@ -671,7 +673,10 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(parse_retry_after(&headers("3")), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after(&headers("3")),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(
             parse_retry_after(&headers("0.5")),
             Some(Duration::from_millis(500))
@@ -682,7 +687,10 @@ mod tests {
         );
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
         let d = parse_retry_after(&headers(&future)).unwrap();
-        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
         assert_eq!(parse_retry_after(&headers("soon")), None);
         assert_eq!(parse_retry_after(&headers("-1")), None);
         assert_eq!(parse_retry_after(&HeaderMap::new()), None);

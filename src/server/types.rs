@@ -185,7 +185,10 @@ impl<'de> Deserialize<'de> for TimeUntilMaxAuth {
                 Ok(u64::try_from(v).map_or(TimeUntilMaxAuth::Unknown, TimeUntilMaxAuth::Seconds))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(seconds_from_f64(v).map_or(TimeUntilMaxAuth::Unknown, TimeUntilMaxAuth::Seconds))
+                Ok(
+                    seconds_from_f64(v)
+                        .map_or(TimeUntilMaxAuth::Unknown, TimeUntilMaxAuth::Seconds),
+                )
             }
             fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
                 let v = v.trim();
@@ -214,7 +217,10 @@ impl<'de> Deserialize<'de> for TimeUntilMaxAuth {
                 Ok(TimeUntilMaxAuth::Unknown)
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(TimeUntilMaxAuth::Unknown)
             }
         }
@@ -659,7 +665,15 @@ mod tests {
         assert_eq!(t("\"INDEFINITE\""), TimeUntilMaxAuth::Indefinite);
         assert_eq!(t("\"unknown\""), TimeUntilMaxAuth::Unknown);
         assert_eq!(t("\"42\""), TimeUntilMaxAuth::Seconds(42));
-        for odd in ["-5", "null", "true", "\"soon\"", "[1]", "{\"a\":1}", "1e400"] {
+        for odd in [
+            "-5",
+            "null",
+            "true",
+            "\"soon\"",
+            "[1]",
+            "{\"a\":1}",
+            "1e400",
+        ] {
             if let Ok(v) = serde_json::from_str::<TimeUntilMaxAuth>(odd) {
                 assert_eq!(v, TimeUntilMaxAuth::Unknown, "{odd}");
             }
@@ -701,7 +715,10 @@ mod tests {
             assert!(!bad.is_empty() && !e.to_string().contains("abcdef") || bad.is_empty());
         }
         assert!(SecretKey::new("sk_live_x").is_ok());
-        assert!(SecretKey::new(" sk_live_x\n").is_ok(), "env values are trimmed");
+        assert!(
+            SecretKey::new(" sk_live_x\n").is_ok(),
+            "env values are trimmed"
+        );
     }
 
     #[test]
