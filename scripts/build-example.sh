@@ -36,19 +36,10 @@ else
   names=("$name")
 fi
 
-# The wasm32 toolchain: the project's env script when there is one, otherwise the same
-# detection: a rustup toolchain with the wasm32 standard library builds as is; without it,
-# Debian's rustc-web builds std from source (see shared/reference/wasm-toolchain.md).
-if [[ -f "$ROOT/scripts/env.sh" ]]; then
-  # shellcheck source=/dev/null
-  source "$ROOT/scripts/env.sh"
-fi
-if [[ -n "${WASM_ENV:-}" ]]; then
-  # shellcheck disable=SC2086
-  export ${WASM_ENV?}
-elif [[ ! -d "$(rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" && -z "${CARGO_UNSTABLE_BUILD_STD:-}" ]]; then
-  export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
-fi
+# The wasm32 toolchain: scripts/env.sh picks the route (a rustup toolchain with the wasm32
+# standard library, or Debian's rustc-web building std from source) and defines wasm_cargo.
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
 
 # wasm-bindgen's CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
 locked="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock")"
@@ -65,7 +56,7 @@ fi
 
 packages=()
 for n in "${names[@]}"; do packages+=(-p "example-$n"); done
-(cd "$ROOT" && cargo build --target wasm32-unknown-unknown "${cargo_profile[@]}" "${packages[@]}")
+(cd "$ROOT" && wasm_cargo build --target wasm32-unknown-unknown "${cargo_profile[@]}" "${packages[@]}")
 
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 for n in "${names[@]}"; do

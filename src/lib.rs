@@ -52,6 +52,9 @@ pub mod pkce;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "js", target_arch = "wasm32"))))]
+pub mod js;
 mod token;
 
 pub use browser::{

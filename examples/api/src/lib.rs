@@ -69,14 +69,19 @@ struct ExchangeRequest<'a> {
 
 /// `GET /api/config`.
 pub async fn config() -> Result<Config, String> {
-    let response = Request::get("/api/config").send().await.map_err(|e| format!("/api/config: {e}"))?;
+    let response = Request::get("/api/config")
+        .send()
+        .await
+        .map_err(|e| format!("/api/config: {e}"))?;
     decode(response).await
 }
 
 /// `POST /api/exchange` with the public token.
 pub async fn exchange(token: &PublicToken) -> Result<Exchange, String> {
     let response = Request::post("/api/exchange")
-        .json(&ExchangeRequest { public_token: token.as_str() })
+        .json(&ExchangeRequest {
+            public_token: token.as_str(),
+        })
         .map_err(|e| e.to_string())?
         .send()
         .await
@@ -86,12 +91,18 @@ pub async fn exchange(token: &PublicToken) -> Result<Exchange, String> {
 
 async fn decode<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T, String> {
     if !response.ok() {
-        let message = response.json::<ApiError>().await.ok().and_then(|e| e.message);
-        return Err(message.unwrap_or_else(|| {
-            format!("{} answered HTTP {}", response.url(), response.status())
-        }));
+        let message = response
+            .json::<ApiError>()
+            .await
+            .ok()
+            .and_then(|e| e.message);
+        return Err(message
+            .unwrap_or_else(|| format!("{} answered HTTP {}", response.url(), response.status())));
     }
-    response.json().await.map_err(|e| format!("{}: unexpected answer: {e}", response.url()))
+    response
+        .json()
+        .await
+        .map_err(|e| format!("{}: unexpected answer: {e}", response.url()))
 }
 
 /// The page's state, shown in `#status`.
@@ -147,11 +158,16 @@ impl Coverage {
             self.start.as_deref().unwrap_or("?"),
             self.end.as_deref().unwrap_or("present")
         );
-        [self.payor.as_deref(), self.status.as_deref(), member.as_deref(), Some(&period)]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ")
+        [
+            self.payor.as_deref(),
+            self.status.as_deref(),
+            member.as_deref(),
+            Some(&period),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
     }
 }
 
@@ -159,11 +175,17 @@ impl Exchange {
     /// "Linked through <plan>", if the backend said which.
     pub fn linked_through(&self) -> Option<String> {
         let e = self.endpoint.as_ref()?;
-        Some(format!("Linked through {}", e.label.as_deref().or(e.name.as_deref())?))
+        Some(format!(
+            "Linked through {}",
+            e.label.as_deref().or(e.name.as_deref())?
+        ))
     }
 
     /// "Access expires in 30 minutes", if the backend said when.
     pub fn expiry(&self) -> Option<String> {
-        Some(format!("Access expires in {} minutes", (self.expires_in? / 60.0).round()))
+        Some(format!(
+            "Access expires in {} minutes",
+            (self.expires_in? / 60.0).round()
+        ))
     }
 }

@@ -66,7 +66,11 @@ fn App() -> Element {
             let loaded = async {
                 let config = example_api::config().await?;
                 sandbox.set(config.sandbox);
-                let link = ScriptLoader::new().src(config.script_url).load().await.map_err(|e| e.to_string())?;
+                let link = ScriptLoader::new()
+                    .src(config.script_url)
+                    .load()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 LinkConfig::new(config.publishable_key)
                     .and_then(|config| link.create(config))
                     .map_err(|e| e.to_string())

@@ -29,7 +29,9 @@ fn App() -> impl IntoView {
     // Opens Link and follows this opening to its end.
     let open = move || {
         let Some(opened) = session.try_with_value(|s| {
-            s.as_ref().filter(|s| !s.is_open()).map(|s| s.open().map(|()| s.public_token()))
+            s.as_ref()
+                .filter(|s| !s.is_open())
+                .map(|s| s.open().map(|()| s.public_token()))
         }) else {
             return; // the component is gone
         };
@@ -72,22 +74,28 @@ fn App() -> impl IntoView {
             let loaded = async {
                 let config = example_api::config().await?;
                 sandbox.try_set(config.sandbox);
-                let link = ScriptLoader::new().src(config.script_url).load().await.map_err(|e| e.to_string())?;
+                let link = ScriptLoader::new()
+                    .src(config.script_url)
+                    .load()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok::<_, String>((link, config.publishable_key))
             };
             match loaded.await {
                 // The component went away while loading: create nothing.
                 _ if session.is_disposed() => {}
-                Ok((link, key)) => match LinkConfig::new(key).and_then(|config| link.create(config)) {
-                    Ok(created) => {
-                        session.set_value(Some(created));
-                        status.set(Status::Ready);
-                        if then_open {
-                            open();
+                Ok((link, key)) => {
+                    match LinkConfig::new(key).and_then(|config| link.create(config)) {
+                        Ok(created) => {
+                            session.set_value(Some(created));
+                            status.set(Status::Ready);
+                            if then_open {
+                                open();
+                            }
                         }
+                        Err(e) => fail(e.to_string()),
                     }
-                    Err(e) => fail(e.to_string()),
-                },
+                }
                 Err(message) => fail(message),
             }
         });

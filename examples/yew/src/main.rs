@@ -80,7 +80,11 @@ async fn create_session(
 ) -> Result<Option<LinkSession>, String> {
     let config = example_api::config().await?;
     dispatch.dispatch(Action::Sandbox(config.sandbox));
-    let link = ScriptLoader::new().src(config.script_url).load().await.map_err(|e| e.to_string())?;
+    let link = ScriptLoader::new()
+        .src(config.script_url)
+        .load()
+        .await
+        .map_err(|e| e.to_string())?;
     if !alive.get() {
         return Ok(None);
     }

@@ -1,0 +1,518 @@
+//! The JavaScript API of the npm package (feature `js`, wasm32 only).
+//!
+//! Built with `wasm-pack build --target web --features js` (see `package.json`). From
+//! JavaScript:
+//!
+//! ```js
+//! import init, { loadFlexpaLink } from "flexpa-link";
+//!
+//! await init();                                   // instantiate the wasm module once
+//! const link = await loadFlexpaLink();            // injects https://js.flexpa.com/v1/ once
+//! const session = link.create({
+//!   publishableKey: "pk_test_...",
+//!   onSuccess: (publicToken) => fetch("/api/exchange", { method: "POST", body: publicToken }),
+//!   onExit: (reason) => console.log("exited", reason),
+//! });
+//! button.onclick = () => session.open();
+//! const token = await session.publicToken();      // or use onSuccess: the same token
+//! ```
+//!
+//! Every error is a JavaScript `Error` with `name === "FlexpaLinkError"` and a stable `code`
+//! (see [`error_code`]). The live session stays alive without a JavaScript reference (Flexpa
+//! Link is one global); `destroy()` closes it and frees its callbacks, and creating a new
+//! session replaces it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::{CrossOrigin, Error, LinkConfig, OptionValue, ScriptLoader, Usage};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `loadFlexpaLink()`: how the Flexpa Link script is injected. */
+export interface LoadOptions {
+  /** The script URL. Default: `"https://js.flexpa.com/v1/"`. Relative URLs resolve against the page. */
+  src?: string;
+  /** The `nonce` attribute of the `<script>` tag, for a Content Security Policy with nonces. */
+  nonce?: string;
+  /** A Subresource Integrity hash (`"sha384-..."`). Implies `crossOrigin: "anonymous"` unless set. */
+  integrity?: string;
+  /** The `crossorigin` attribute of the `<script>` tag. */
+  crossOrigin?: "anonymous" | "use-credentials";
+  /** How long to wait for the script, in milliseconds. Default: 15000. */
+  timeoutMs?: number;
+}
+
+/** `usage`: `"ONE_TIME"` (a single read) or `"MULTIPLE"` (continued access, with a refresh token). */
+export type Usage = "ONE_TIME" | "MULTIPLE";
+
+/** The configuration of `FlexpaLink.create(config)`. */
+export interface LinkConfig {
+  /** Your publishable key: `pk_test_...` or `pk_live_...`. */
+  publishableKey: string;
+  /** Your own id for the user, returned by introspection. */
+  user?: { externalId: string };
+  usage?: Usage;
+  /** The id of a health plan to preselect. */
+  endpoint?: string;
+  /** Flexpa's default: `true`. */
+  strict?: boolean;
+  /** Flexpa's default: `true`. */
+  autoExit?: boolean;
+  /** Called with the public token, once per opening. Send it to your backend. */
+  onSuccess?: (publicToken: string) => void;
+  /** Called when the user leaves without linking, with what Link reported (a string, or its payload as JSON). */
+  onExit?: (reason: string | undefined) => void;
+  /** Called when the Link app inside the iframe has loaded. */
+  onLoad?: () => void;
+}
+
+/** The `code` of every error this package throws or rejects with. */
+export type FlexpaLinkErrorCode =
+  | "NO_WINDOW"        // not in a page (a worker, server-side rendering)
+  | "SCRIPT_FAILED"    // the script's `error` event: network, HTTP error, CSP, integrity
+  | "MISSING_GLOBAL"   // the script loaded but defined no `window.FlexpaLink`
+  | "TIMEOUT"          // the script did not load within `timeoutMs`
+  | "INVALID_GLOBAL"   // `window.FlexpaLink` is not a Flexpa Link object
+  | "INVALID_VALUE"    // a key or token did not validate (e.g. a secret key as publishableKey)
+  | "INVALID_CONFIG"   // a LinkConfig or LoadOptions field has the wrong type or value
+  | "RESERVED_OPTION"  // an extra option used a reserved key
+  | "THROWN"           // a method of `window.FlexpaLink` threw
+  | "DOM"              // a DOM operation failed
+  | "SUPERSEDED"       // a newer session replaced this one
+  | "DESTROYED"        // `destroy()` was called on this session
+  | "EXITED"           // the user left Link without linking
+  | "CLOSED"           // `close()` was called before a token arrived
+  | "SESSION_DROPPED"  // the session went away before a token arrived
+  | "INVALID_TOKEN";   // Link delivered something that is not a public token
+
+/** Every error of this package: a plain `Error` with a stable `name` and `code`. */
+export interface FlexpaLinkError extends Error {
+  name: "FlexpaLinkError";
+  code: FlexpaLinkErrorCode;
+  /** The script URL (`SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`). */
+  src?: string;
+  /** The timeout that elapsed, in milliseconds (`TIMEOUT`). */
+  timeoutMs?: number;
+  /** What Link reported on exit, if anything (`EXITED`). */
+  reason?: string;
+  /** The method of `window.FlexpaLink` that threw (`THROWN`). */
+  method?: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `LoadOptions` (see the TypeScript section).
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
+    #[derive(Debug)]
+    pub type LoadOptions;
+
+    /// `LinkConfig` (see the TypeScript section).
+    #[wasm_bindgen(typescript_type = "LinkConfig")]
+    #[derive(Debug)]
+    pub type JsLinkConfig;
+}
+
+/// Loads the Flexpa Link script once (or reuses it) and resolves to a handle on it.
+///
+/// Concurrent calls share one load; a failed load removes its tag, so calling again retries.
+#[wasm_bindgen(js_name = loadFlexpaLink, unchecked_return_type = "Promise<FlexpaLink>")]
+pub fn load_flexpa_link(options: Option<LoadOptions>) -> js_sys::Promise {
+    let loader = options
+        .map(|o| loader(o.as_ref()))
+        .unwrap_or_else(|| Ok(ScriptLoader::new()));
+    wasm_bindgen_futures::future_to_promise(async move {
+        let link = loader?.load().await.map_err(to_js_error)?;
+        Ok(FlexpaLink { link }.into())
+    })
+}
+
+fn loader(options: &JsValue) -> Result<ScriptLoader, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(ScriptLoader::new());
+    }
+    if !options.is_object() {
+        return Err(config_error("loadFlexpaLink options must be an object"));
+    }
+    let mut loader = ScriptLoader::new();
+    if let Some(src) = string_field(options, "src")? {
+        loader = loader.src(src);
+    }
+    if let Some(nonce) = string_field(options, "nonce")? {
+        loader = loader.nonce(nonce);
+    }
+    if let Some(integrity) = string_field(options, "integrity")? {
+        loader = loader.integrity(integrity);
+    }
+    match string_field(options, "crossOrigin")?.as_deref() {
+        None => {}
+        Some("anonymous") => loader = loader.crossorigin(CrossOrigin::Anonymous),
+        Some("use-credentials") => loader = loader.crossorigin(CrossOrigin::UseCredentials),
+        Some(_) => {
+            return Err(config_error(
+                r#"crossOrigin must be "anonymous" or "use-credentials""#,
+            ))
+        }
+    }
+    let timeout = field(options, "timeoutMs")?;
+    if !timeout.is_undefined() {
+        match timeout.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => {
+                loader = loader.timeout(core::time::Duration::from_millis(ms as u64));
+            }
+            _ => return Err(config_error("timeoutMs must be a non-negative number")),
+        }
+    }
+    Ok(loader)
+}
+
+/// The loaded `window.FlexpaLink`. Get one with `loadFlexpaLink()`.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct FlexpaLink {
+    link: crate::FlexpaLink,
+}
+
+#[wasm_bindgen]
+impl FlexpaLink {
+    /// Creates Flexpa Link (`FlexpaLink.create(config)`) and returns the session.
+    ///
+    /// The global is a singleton: a session created earlier is replaced (its iframe closed,
+    /// its callbacks detached, its methods throwing `SUPERSEDED`).
+    pub fn create(&self, config: JsLinkConfig) -> Result<LinkSession, JsValue> {
+        let config = link_config(config.as_ref())?;
+        let session = Rc::new(self.link.create(config).map_err(to_js_error)?);
+        LIVE.with(|live| *live.borrow_mut() = Some(session.clone()));
+        Ok(LinkSession {
+            session: RefCell::new(Some(session)),
+        })
+    }
+}
+
+thread_local! {
+    /// The live session, kept alive for as long as it is live even when JavaScript holds no
+    /// reference to it (the global keeps calling it): replaced by the next `create`, emptied
+    /// by `destroy()`.
+    static LIVE: RefCell<Option<Rc<crate::LinkSession>>> = const { RefCell::new(None) };
+}
+
+/// A created Flexpa Link session.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct LinkSession {
+    session: RefCell<Option<Rc<crate::LinkSession>>>,
+}
+
+#[wasm_bindgen]
+impl LinkSession {
+    /// Opens the Flexpa Link iframe. Call it from a user action such as a click. Does nothing
+    /// if it is already open.
+    pub fn open(&self) -> Result<(), JsValue> {
+        self.with(|s| s.open())
+    }
+
+    /// Opens Flexpa Link with a health plan preselected, for this opening only.
+    #[wasm_bindgen(js_name = openWithEndpoint)]
+    pub fn open_with_endpoint(&self, endpoint_id: &str) -> Result<(), JsValue> {
+        self.with(|s| s.open_with_endpoint(endpoint_id))
+    }
+
+    /// Removes the iframe without calling `onExit`; `publicToken()` promises of this opening
+    /// reject with `CLOSED`.
+    pub fn close(&self) -> Result<(), JsValue> {
+        self.with(|s| s.close())
+    }
+
+    /// Closes the iframe and calls `onExit`, as if the user had left.
+    pub fn exit(&self) -> Result<(), JsValue> {
+        self.with(|s| s.exit())
+    }
+
+    /// The public token of the current opening (or the next one), the same one `onSuccess`
+    /// receives. Rejects with `EXITED`, `CLOSED`, `SUPERSEDED`, `DESTROYED` or
+    /// `SESSION_DROPPED` once the opening ends without one: it never hangs.
+    #[wasm_bindgen(js_name = publicToken, unchecked_return_type = "Promise<string>")]
+    pub fn public_token(&self) -> js_sys::Promise {
+        let future = match &*self.session.borrow() {
+            Some(session) => session.public_token(),
+            None => return js_sys::Promise::reject(&destroyed()),
+        };
+        wasm_bindgen_futures::future_to_promise(async move {
+            let token = future.await.map_err(to_js_error)?;
+            Ok(JsValue::from_str(token.as_str()))
+        })
+    }
+
+    /// Whether this is the live session (not replaced by a newer one, nor destroyed).
+    #[wasm_bindgen(getter, js_name = isLive)]
+    pub fn is_live(&self) -> bool {
+        self.session.borrow().as_ref().is_some_and(|s| s.is_live())
+    }
+
+    /// Whether the iframe is open.
+    #[wasm_bindgen(getter, js_name = isOpen)]
+    pub fn is_open(&self) -> bool {
+        self.session.borrow().as_ref().is_some_and(|s| s.is_open())
+    }
+
+    /// Closes Link if it is open, detaches the callbacks and makes this session inert (its
+    /// methods throw `DESTROYED`). Call it when the page part that owns Link goes away.
+    /// Idempotent.
+    pub fn destroy(&self) {
+        let Some(session) = self.session.borrow_mut().take() else {
+            return;
+        };
+        LIVE.with(|live| {
+            let mut live = live.borrow_mut();
+            if live.as_ref().is_some_and(|l| Rc::ptr_eq(l, &session)) {
+                *live = None;
+            }
+        });
+        // The last reference: dropping it closes the iframe and frees the callbacks.
+        drop(session);
+    }
+}
+
+impl LinkSession {
+    fn with(
+        &self,
+        f: impl FnOnce(&crate::LinkSession) -> crate::browser::Result<()>,
+    ) -> Result<(), JsValue> {
+        // Clone the Rc so that a callback that runs inside `f` may call `destroy()`.
+        let session = self.session.borrow().clone().ok_or_else(destroyed)?;
+        f(&session).map_err(to_js_error)
+    }
+}
+
+/// Whether `value` is an error thrown or rejected by this package.
+#[wasm_bindgen(js_name = isFlexpaLinkError, unchecked_return_type = "value is FlexpaLinkError")]
+pub fn is_flexpa_link_error(value: &JsValue) -> bool {
+    value.is_instance_of::<js_sys::Error>()
+        && value.unchecked_ref::<js_sys::Error>().name() == ERROR_NAME
+        && field(value, "code").is_ok_and(|c| c.is_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing the LinkConfig.
+
+const CONFIG_KEYS: [&str; 9] = [
+    "publishableKey",
+    "user",
+    "usage",
+    "endpoint",
+    "strict",
+    "autoExit",
+    "onSuccess",
+    "onExit",
+    "onLoad",
+];
+
+fn link_config(value: &JsValue) -> Result<LinkConfig, JsValue> {
+    if !value.is_object() {
+        return Err(config_error(
+            "the config must be an object with a publishableKey",
+        ));
+    }
+    let key = string_field(value, "publishableKey")?
+        .ok_or_else(|| config_error("publishableKey is required"))?;
+    let mut config = LinkConfig::new(key).map_err(to_js_error)?;
+
+    let user = field(value, "user")?;
+    if !user.is_undefined() && !user.is_null() {
+        match string_field(&user, "externalId") {
+            Ok(Some(id)) if user.is_object() => config = config.user_external_id(id),
+            _ => {
+                return Err(config_error(
+                    "user must be an object with a string externalId",
+                ))
+            }
+        }
+    }
+    match string_field(value, "usage")?.as_deref() {
+        None => {}
+        Some("ONE_TIME") => config = config.usage(Usage::OneTime),
+        Some("MULTIPLE") => config = config.usage(Usage::Multiple),
+        Some(_) => return Err(config_error(r#"usage must be "ONE_TIME" or "MULTIPLE""#)),
+    }
+    if let Some(endpoint) = string_field(value, "endpoint")? {
+        config = config.endpoint(endpoint);
+    }
+    if let Some(strict) = bool_field(value, "strict")? {
+        config = config.strict(strict);
+    }
+    if let Some(auto_exit) = bool_field(value, "autoExit")? {
+        config = config.auto_exit(auto_exit);
+    }
+    if let Some(f) = function_field(value, "onSuccess")? {
+        config = config.on_success(move |token| call(&f, &JsValue::from_str(token.as_str())));
+    }
+    if let Some(f) = function_field(value, "onExit")? {
+        config = config.on_exit(move |reason| {
+            call(
+                &f,
+                &reason.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&r)),
+            )
+        });
+    }
+    if let Some(f) = function_field(value, "onLoad")? {
+        config = config.on_load(move || call(&f, &JsValue::UNDEFINED));
+    }
+
+    // Any other own key goes to FlexpaLink.create unchanged, as the script itself accepts
+    // unknown keys (e.g. `brandColor` in older releases).
+    for key in Object::keys(value.unchecked_ref::<Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+    {
+        if CONFIG_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let v = field(value, &key)?;
+        let option = if let Some(b) = v.as_bool() {
+            OptionValue::Bool(b)
+        } else if let Some(n) = v.as_f64() {
+            OptionValue::Number(n)
+        } else if let Some(s) = v.as_string() {
+            OptionValue::String(s)
+        } else if v.is_undefined() {
+            continue;
+        } else if v.is_function() || v.is_symbol() || v.is_bigint() {
+            return Err(config_error(&format!(
+                "option {key} must be a string, number, boolean or JSON value"
+            )));
+        } else {
+            let json = js_sys::JSON::stringify(&v)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    config_error(&format!("option {key} is not serializable to JSON"))
+                })?;
+            OptionValue::Json(json)
+        };
+        config = config.option(key, option);
+    }
+    Ok(config)
+}
+
+/// Calls a JavaScript callback. What it throws is reported like an uncaught exception
+/// (`reportError`), not thrown into the middle of the crate's message handling.
+fn call(f: &Function, arg: &JsValue) {
+    if let Err(thrown) = f.call1(&JsValue::UNDEFINED, arg) {
+        let global = js_sys::global();
+        let report = Reflect::get(&global, &"reportError".into())
+            .ok()
+            .and_then(|r| r.dyn_into::<Function>().ok());
+        match report {
+            Some(report) => drop(report.call1(&global, &thrown)),
+            None => {
+                let console =
+                    Reflect::get(&global, &"console".into()).unwrap_or(JsValue::UNDEFINED);
+                if let Ok(error) = Reflect::get(&console, &"error".into())
+                    .and_then(|e| e.dyn_into::<Function>().map_err(JsValue::from))
+                {
+                    let _ = error.call1(&console, &thrown);
+                }
+            }
+        }
+    }
+}
+
+fn field(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(object, &JsValue::from_str(key))
+        .map_err(|_| config_error(&format!("cannot read {key}")))
+}
+
+fn string_field(object: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    let v = field(object, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| config_error(&format!("{key} must be a string")))
+}
+
+fn bool_field(object: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
+    let v = field(object, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| config_error(&format!("{key} must be a boolean")))
+}
+
+fn function_field(object: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
+    let v = field(object, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| config_error(&format!("{key} must be a function")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+const ERROR_NAME: &str = "FlexpaLinkError";
+
+/// The stable `code` of the JavaScript error for `error`.
+pub fn error_code(error: &Error) -> &'static str {
+    match error {
+        Error::NoWindow => "NO_WINDOW",
+        Error::ScriptFailed { .. } => "SCRIPT_FAILED",
+        Error::MissingGlobal { .. } => "MISSING_GLOBAL",
+        Error::Timeout { .. } => "TIMEOUT",
+        Error::InvalidGlobal(_) => "INVALID_GLOBAL",
+        Error::Invalid(_) => "INVALID_VALUE",
+        Error::ReservedOption(_) => "RESERVED_OPTION",
+        Error::Thrown { .. } => "THROWN",
+        Error::Dom(_) => "DOM",
+        Error::Superseded => "SUPERSEDED",
+        Error::Exited { .. } => "EXITED",
+        Error::Closed => "CLOSED",
+        Error::SessionDropped => "SESSION_DROPPED",
+        Error::InvalidToken(_) => "INVALID_TOKEN",
+    }
+}
+
+fn js_error(code: &str, message: &str) -> js_sys::Error {
+    let error = js_sys::Error::new(message);
+    error.set_name(ERROR_NAME);
+    let _ = Reflect::set(&error, &"code".into(), &JsValue::from_str(code));
+    error
+}
+
+fn to_js_error(error: Error) -> JsValue {
+    let e = js_error(error_code(&error), &error.to_string());
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&e, &JsValue::from_str(key), &value);
+    };
+    match &error {
+        Error::ScriptFailed { src } | Error::MissingGlobal { src } => set("src", src.into()),
+        Error::Timeout { src, timeout } => {
+            set("src", src.into());
+            set("timeoutMs", JsValue::from_f64(timeout.as_millis() as f64));
+        }
+        Error::Exited {
+            reason: Some(reason),
+        } => set("reason", reason.into()),
+        Error::Thrown { method, .. } => set("method", JsValue::from_str(method)),
+        _ => {}
+    }
+    e.into()
+}
+
+fn config_error(message: &str) -> JsValue {
+    js_error("INVALID_CONFIG", message).into()
+}
+
+fn destroyed() -> JsValue {
+    js_error("DESTROYED", "this Flexpa Link session was destroyed").into()
+}
