@@ -1,0 +1,483 @@
+//! The stand-in Flexpa API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token`
+//! (refresh), `POST /link/revoke`, and FHIR reads and searches under `/fhir/`, as
+//! `flexpa-protocol.md` describes them. Errors are Flexpa's JSON
+//! `{"statusCode", "error", "message"}`; FHIR "not found" is an `OperationOutcome`.
+
+// The request helpers return the finished error `Response`; its size does not matter here.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::data::{self, Plan};
+use super::store::{AccessGrant, Authorization, Issued, RefreshTokenError};
+use super::{request_origin, Sandbox};
+
+/// Request bodies over this are refused with 413, as Flexpa's API server does.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The API routes (mounted at the root of the sandbox origin).
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/link/exchange", post(exchange))
+        .route("/link/introspect", get(introspect))
+        .route("/link/token", post(token))
+        .route("/link/revoke", post(revoke))
+        .route("/fhir/{resource_type}", get(fhir_search))
+        .route("/fhir/{resource_type}/{id}", get(fhir_read))
+        .method_not_allowed_fallback(not_found)
+        .with_state(sandbox)
+}
+
+/// Flexpa's error JSON with this status.
+pub fn flexpa_error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = json!({
+        "statusCode": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "message": message.into(),
+    });
+    let mut response = (status, Json(body)).into_response();
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// 404 for an unknown route or method, worded as Flexpa's API server words it.
+pub async fn not_found(method: Method, uri: Uri) -> Response {
+    flexpa_error(
+        StatusCode::NOT_FOUND,
+        format!("Route {method}:{} not found", uri.path()),
+    )
+}
+
+fn json_ok(body: Value) -> Response {
+    let mut response = Json(body).into_response();
+    no_store(&mut response);
+    response
+}
+
+/// The body, or the 413 Flexpa answers for an oversized one.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
+    to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| flexpa_error(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"))
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn unsupported_media_type(headers: &HeaderMap) -> Response {
+    let shown = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(100)
+        .collect::<String>();
+    flexpa_error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!("Unsupported Media Type: {shown}"),
+    )
+}
+
+/// A JSON object body, checked as Flexpa's API server checks it.
+async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, Response> {
+    let bytes = read_body(body).await?;
+    match media_type(headers).as_deref() {
+        Some("application/json") => {}
+        None if bytes.is_empty() => {
+            return Err(flexpa_error(StatusCode::BAD_REQUEST, "body must be object"))
+        }
+        _ => return Err(unsupported_media_type(headers)),
+    }
+    if bytes.is_empty() {
+        return Err(flexpa_error(
+            StatusCode::BAD_REQUEST,
+            "Body cannot be empty when content-type is set to 'application/json'",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(flexpa_error(StatusCode::BAD_REQUEST, "body must be object")),
+        Err(_) => Err(flexpa_error(
+            StatusCode::BAD_REQUEST,
+            "Body is not valid JSON but content-type is set to 'application/json'",
+        )),
+    }
+}
+
+/// A required string property of a body.
+fn required<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, Response> {
+    match body.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(flexpa_error(
+            StatusCode::BAD_REQUEST,
+            format!("body/{name} must be string"),
+        )),
+        None => Err(flexpa_error(
+            StatusCode::BAD_REQUEST,
+            format!("body must have required property '{name}'"),
+        )),
+    }
+}
+
+fn invalid_secret_key() -> Response {
+    flexpa_error(StatusCode::UNAUTHORIZED, "Invalid secret key.")
+}
+
+/// The bearer token of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Result<&str, Response> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            flexpa_error(
+                StatusCode::UNAUTHORIZED,
+                "Missing Authorization header with a Bearer access token.",
+            )
+        })?;
+    match value.trim().split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim())
+        }
+        _ => Err(flexpa_error(
+            StatusCode::UNAUTHORIZED,
+            "Authorization header must be 'Bearer <access token>'.",
+        )),
+    }
+}
+
+fn time_until_max_auth(plan: &Plan, grant_remaining: u64) -> Value {
+    if plan.refreshable {
+        json!("indefinite")
+    } else {
+        json!(grant_remaining)
+    }
+}
+
+fn issued_json(issued: &Issued) -> Value {
+    let plan = issued.authorization.plan;
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "expires_in": issued.expires_in,
+        "refresh_expires_in": issued.refresh_expires_in,
+        "patient": format!("Patient/{}", plan.patient_id),
+        "endpoint": data::endpoint_json(plan),
+        "timeUntilMaxAuth": time_until_max_auth(plan, issued.expires_in),
+    });
+    if let Some(refresh) = &issued.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
+    body
+}
+
+/// `POST /link/exchange` `{"public_token", "secret_key"}`.
+async fn exchange(State(sandbox): State<Sandbox>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match json_object(&parts.headers, body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (public_token, secret_key) = match (
+        required(&body, "public_token"),
+        required(&body, "secret_key"),
+    ) {
+        (Ok(p), Ok(s)) => (p, s),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
+    // The secret key first: a request with a wrong key must not spend the token.
+    if !sandbox.is_secret_key(secret_key) {
+        return invalid_secret_key();
+    }
+    let result = sandbox.store().exchange(public_token);
+    match result {
+        Ok(issued) => json_ok(issued_json(&issued)),
+        Err(e) => flexpa_error(StatusCode::BAD_REQUEST, e.message()),
+    }
+}
+
+fn introspection(grant: &AccessGrant, auth: &Authorization) -> Value {
+    json!({
+        "jti": grant.jti,
+        "iat": grant.iat,
+        "exp": grant.exp,
+        "patient": format!("Patient/{}", auth.plan.patient_id),
+        "state": auth.state.as_str(),
+        "endpoint": data::endpoint_json(auth.plan),
+        "timeUntilMaxAuth": time_until_max_auth(auth.plan, grant.remaining()),
+        "user": { "externalId": auth.external_id },
+    })
+}
+
+/// `GET /link/introspect` with the bearer access token.
+async fn introspect(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
+    let token = match bearer(&headers) {
+        Ok(token) => token,
+        Err(response) => return response,
+    };
+    let result = sandbox.store().access(token, true);
+    match result {
+        Ok((grant, auth)) => json_ok(introspection(&grant, &auth)),
+        Err(e) => flexpa_error(StatusCode::UNAUTHORIZED, e.message()),
+    }
+}
+
+/// `POST /link/token`, form body `grant_type=refresh_token&refresh_token=..`, HTTP Basic
+/// `publishable_key:secret_key`.
+async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(body).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    if media_type(&parts.headers).as_deref() != Some("application/x-www-form-urlencoded") {
+        return unsupported_media_type(&parts.headers);
+    }
+    let credentials = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok());
+    let authorized = credentials
+        .as_deref()
+        .and_then(|c| c.split_once(':'))
+        .is_some_and(|(pk, sk)| pk == sandbox.publishable_key() && sandbox.is_secret_key(sk));
+    if !authorized {
+        return flexpa_error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid client credentials: HTTP Basic auth must be publishable_key:secret_key.",
+        );
+    }
+    let form: HashMap<String, String> = match serde_urlencoded::from_bytes(&bytes) {
+        Ok(form) => form,
+        Err(_) => return flexpa_error(StatusCode::BAD_REQUEST, "body must be a form"),
+    };
+    let Some(grant_type) = form.get("grant_type") else {
+        return flexpa_error(
+            StatusCode::BAD_REQUEST,
+            "body must have required property 'grant_type'",
+        );
+    };
+    if grant_type != "refresh_token" {
+        return flexpa_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Unsupported grant_type '{}': the sandbox supports refresh_token",
+                grant_type.chars().take(40).collect::<String>()
+            ),
+        );
+    }
+    let Some(refresh_token) = form.get("refresh_token") else {
+        return flexpa_error(
+            StatusCode::BAD_REQUEST,
+            "body must have required property 'refresh_token'",
+        );
+    };
+    let result = sandbox.store().refresh(refresh_token);
+    match result {
+        Ok(issued) => json_ok(issued_json(&issued)),
+        Err(RefreshTokenError::Invalid) => {
+            flexpa_error(StatusCode::BAD_REQUEST, "Invalid refresh token.")
+        }
+        Err(RefreshTokenError::Expired) => flexpa_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid refresh token. Refresh token has expired.",
+        ),
+    }
+}
+
+/// `POST /link/revoke`, bearer access token, JSON `{"secret_key"}`: `{"count": n}`.
+async fn revoke(State(sandbox): State<Sandbox>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match json_object(&parts.headers, body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let secret_key = match required(&body, "secret_key") {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    if !sandbox.is_secret_key(secret_key) {
+        return invalid_secret_key();
+    }
+    let token = match bearer(&parts.headers) {
+        Ok(token) => token,
+        Err(response) => return response,
+    };
+    let result = sandbox.store().revoke(token);
+    match result {
+        Ok(count) => json_ok(json!({ "count": count })),
+        Err(e) => flexpa_error(StatusCode::UNAUTHORIZED, e.message()),
+    }
+}
+
+fn fhir(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+    );
+    no_store(&mut response);
+    response
+}
+
+fn operation_outcome(status: StatusCode, code: &str, diagnostics: String) -> Response {
+    fhir(
+        status,
+        json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }]
+        }),
+    )
+}
+
+/// The patient's resources of this type, or `None` for a type the endpoint does not serve.
+fn resources(plan: &Plan, resource_type: &str) -> Option<Vec<Value>> {
+    match resource_type {
+        "Patient" => Some(vec![data::patient(plan)]),
+        "Coverage" => Some(data::coverages(plan)),
+        "ExplanationOfBenefit" => Some(data::explanations_of_benefit(plan)),
+        _ => None,
+    }
+}
+
+fn unsupported_type(resource_type: &str) -> Response {
+    operation_outcome(
+        StatusCode::NOT_FOUND,
+        "not-supported",
+        format!(
+            "Resource type '{}' is not supported by this endpoint (sandbox: {})",
+            resource_type.chars().take(60).collect::<String>(),
+            data::RESOURCES.join(", ")
+        ),
+    )
+}
+
+/// The authorization behind the bearer token, for FHIR calls (revoked tokens refused).
+fn fhir_auth(sandbox: &Sandbox, headers: &HeaderMap) -> Result<Authorization, Response> {
+    let token = bearer(headers)?;
+    let result = sandbox.store().access(token, false);
+    result
+        .map(|(_, auth)| auth)
+        .map_err(|e| flexpa_error(StatusCode::UNAUTHORIZED, e.message()))
+}
+
+/// `GET /fhir/<Type>/<id>`: a read, limited to the token's patient.
+async fn fhir_read(
+    State(sandbox): State<Sandbox>,
+    Path((resource_type, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match fhir_auth(&sandbox, &headers) {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    let Some(list) = resources(auth.plan, &resource_type) else {
+        return unsupported_type(&resource_type);
+    };
+    let id = if resource_type == "Patient" && id == "$PATIENT_ID" {
+        auth.plan.patient_id.to_string()
+    } else {
+        id
+    };
+    match list.into_iter().find(|r| r["id"] == id.as_str()) {
+        Some(resource) => fhir(StatusCode::OK, resource),
+        None => operation_outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!(
+                "Resource {resource_type}/{} is not known",
+                id.chars().take(80).collect::<String>()
+            ),
+        ),
+    }
+}
+
+/// `GET /fhir/<Type>?patient=<id>`: a search set of the token's patient's resources.
+/// `patient` may be the id, `Patient/<id>`, or Flexpa's `$PATIENT_ID` placeholder.
+async fn fhir_search(
+    State(sandbox): State<Sandbox>,
+    Path(resource_type): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match fhir_auth(&sandbox, &headers) {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    let Some(list) = resources(auth.plan, &resource_type) else {
+        return unsupported_type(&resource_type);
+    };
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let own = auth.plan.patient_id;
+    for (name, value) in &params {
+        let asks_for = match name.as_str() {
+            "patient" | "beneficiary" => value.strip_prefix("Patient/").unwrap_or(value),
+            "_id" if resource_type == "Patient" => value.as_str(),
+            _ => continue,
+        };
+        if asks_for != own && asks_for != "$PATIENT_ID" {
+            return flexpa_error(
+                StatusCode::FORBIDDEN,
+                "This access token is not authorized for that patient.",
+            );
+        }
+    }
+    let base = format!("{}/fhir", request_origin(&sandbox, &headers));
+    let self_url = match &query {
+        Some(q) if !q.is_empty() => format!("{base}/{resource_type}?{q}"),
+        _ => format!("{base}/{resource_type}"),
+    };
+    let entries: Vec<Value> = list
+        .into_iter()
+        .map(|resource| {
+            json!({
+                "fullUrl": format!("{base}/{resource_type}/{}", resource["id"].as_str().unwrap_or("")),
+                "resource": resource,
+                "search": { "mode": "match" }
+            })
+        })
+        .collect();
+    fhir(
+        StatusCode::OK,
+        json!({
+            "resourceType": "Bundle",
+            "id": Uuid::new_v4(),
+            "meta": { "lastUpdated": "2025-06-02T14:21:07.000Z" },
+            "type": "searchset",
+            "total": entries.len(),
+            "link": [{ "relation": "self", "url": self_url }],
+            "entry": entries
+        }),
+    )
+}

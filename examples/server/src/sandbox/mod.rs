@@ -1,0 +1,251 @@
+//! An offline stand-in for Flexpa, following `flexpa-protocol.md`:
+//!
+//! - `GET /v1/`: the Link script (the repository's `sandbox/flexpa-link.js`, a faithful copy
+//!   of `https://js.flexpa.com/v1/`), pointed at this sandbox's Link app;
+//! - `GET /`: the Link app (`sandbox/link/`): pick a sample health plan, sign in with the
+//!   sample credentials shown on screen, or cancel. It posts `LOADED`, `SUCCESS` (with a
+//!   `public_token_<uuid>`) and `CLOSED` to the page that opened it, with that page's origin as
+//!   the target origin. Its sign-in (`POST /sandbox/sign-in`) is the only way to mint a public
+//!   token;
+//! - the API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token` (refresh),
+//!   `POST /link/revoke`, and FHIR `Patient`, `Coverage`, `ExplanationOfBenefit` reads and
+//!   searches with sample R4 data (see [`data`]).
+//!
+//! Serve it on its own origin (its own port): the Link script only accepts messages from the
+//! Link app's origin, so the page and the Link app must differ for the check to mean anything.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use flexpa_link_demo_server::sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::new(SandboxConfig::random());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! println!("sandbox on http://{}", listener.local_addr()?);
+//! sandbox.serve(listener).await
+//! # }
+//! ```
+
+pub mod data;
+pub mod store;
+
+mod api;
+mod link_app;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap};
+use axum::Router;
+use tokio::net::TcpListener;
+use uuid::Uuid;
+
+pub use api::flexpa_error;
+pub use store::Usage;
+
+use store::Store;
+
+/// The sandbox's app credentials and token lifetimes.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The app's publishable key (`pk_test_...`), given to the page.
+    pub publishable_key: String,
+    /// The app's secret key (`sk_test_...`), known only to the backend.
+    pub secret_key: String,
+    /// How long a public token can be exchanged (Flexpa: short-lived; here 10 minutes).
+    pub public_token_ttl: Duration,
+    /// How long an access token lives (`expires_in`; here 30 minutes).
+    pub access_token_ttl: Duration,
+}
+
+impl SandboxConfig {
+    /// Fresh random keys for this run, 10-minute public tokens, 30-minute access tokens.
+    pub fn random() -> Self {
+        SandboxConfig {
+            publishable_key: format!("pk_test_sandbox_{}", Uuid::new_v4().simple()),
+            secret_key: format!(
+                "sk_test_sandbox_{}{}",
+                Uuid::new_v4().simple(),
+                Uuid::new_v4().simple()
+            ),
+            public_token_ttl: Duration::from_secs(600),
+            access_token_ttl: Duration::from_secs(1800),
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("publishable_key", &self.publishable_key)
+            .field("secret_key", &"<redacted>")
+            .field("public_token_ttl", &self.public_token_ttl)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .finish()
+    }
+}
+
+/// A signed-in patient, as the Link app reports it.
+#[derive(Debug, Clone)]
+pub struct SignIn<'a> {
+    /// The publishable key the page created Link with.
+    pub publishable_key: &'a str,
+    /// The chosen plan's endpoint id or name.
+    pub endpoint: &'a str,
+    /// The user name typed.
+    pub username: &'a str,
+    /// The password typed.
+    pub password: &'a str,
+    /// `user.externalId` from `FlexpaLink.create`, if any.
+    pub external_id: Option<String>,
+    /// `usage` from `FlexpaLink.create`.
+    pub usage: Usage,
+}
+
+/// Why a sign-in failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInError {
+    /// The page's publishable key is not this sandbox's.
+    InvalidPublishableKey,
+    /// No sample plan has that endpoint id or name.
+    UnknownEndpoint,
+    /// Wrong user name or password.
+    WrongCredentials,
+}
+
+impl fmt::Display for SignInError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignInError::InvalidPublishableKey => {
+                "This app's publishable key is not valid: Link cannot continue."
+            }
+            SignInError::UnknownEndpoint => "That health plan is not available.",
+            SignInError::WrongCredentials => {
+                "Incorrect username or password. Use the sample credentials shown below."
+            }
+        })
+    }
+}
+
+/// The offline Flexpa: cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SandboxConfig,
+    store: Mutex<Store>,
+    local_addr: OnceLock<SocketAddr>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with these credentials and lifetimes.
+    pub fn new(config: SandboxConfig) -> Self {
+        let store = Store::new(config.public_token_ttl, config.access_token_ttl);
+        Sandbox {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(store),
+                local_addr: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The app's publishable key.
+    pub fn publishable_key(&self) -> &str {
+        &self.inner.config.publishable_key
+    }
+
+    /// The app's secret key (for the backend running next to the sandbox; never log it).
+    pub fn secret_key(&self) -> &str {
+        &self.inner.config.secret_key
+    }
+
+    fn is_secret_key(&self, candidate: &str) -> bool {
+        // Length and content compared without an early exit.
+        let expected = self.inner.config.secret_key.as_bytes();
+        let candidate = candidate.as_bytes();
+        expected.len() == candidate.len()
+            && expected
+                .iter()
+                .zip(candidate)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters to a sandbox: keep serving.
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A patient signs in to a sample plan through the Link app: checks the publishable key
+    /// and the credentials, and mints a single-use `public_token_<uuid>`.
+    pub fn sign_in(&self, sign_in: &SignIn<'_>) -> Result<String, SignInError> {
+        if sign_in.publishable_key != self.publishable_key() {
+            return Err(SignInError::InvalidPublishableKey);
+        }
+        let plan = data::plan(sign_in.endpoint).ok_or(SignInError::UnknownEndpoint)?;
+        if sign_in.username.trim() != plan.username || sign_in.password != plan.password {
+            return Err(SignInError::WrongCredentials);
+        }
+        Ok(self
+            .store()
+            .authorize(plan, sign_in.external_id.clone(), sign_in.usage))
+    }
+
+    /// Everything: the Link script, the Link app and the API.
+    pub fn router(&self) -> Router {
+        link_app::router(self.clone())
+            .merge(api::router(self.clone()))
+            .fallback(api::not_found)
+    }
+
+    /// Only the API (`/link/*`, `/fhir/*`).
+    pub fn api_router(&self) -> Router {
+        api::router(self.clone()).fallback(api::not_found)
+    }
+
+    /// Serves [`Sandbox::router`] on `listener` until the task is dropped.
+    pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            let _ = self.inner.local_addr.set(addr);
+        }
+        axum::serve(listener, self.router()).await
+    }
+}
+
+/// `http://host[:port]` as the client reached us: the request's `Host` when it is a plain
+/// host name or address, else the address we listen on.
+pub(crate) fn request_origin(sandbox: &Sandbox, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| is_plain_host(h));
+    match (host, sandbox.inner.local_addr.get()) {
+        (Some(host), _) => format!("http://{host}"),
+        (None, Some(addr)) => format!("http://{addr}"),
+        (None, None) => "http://127.0.0.1".to_string(),
+    }
+}
+
+/// A `Host` value made of host-name, IPv4/IPv6 and port characters only.
+pub fn is_plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}

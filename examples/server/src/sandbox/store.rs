@@ -1,0 +1,420 @@
+//! The sandbox's memory: authorizations and the public, access and refresh tokens minted for
+//! them. Public tokens are single-use and expire; access tokens expire and can be revoked;
+//! refresh tokens rotate on use.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::data::Plan;
+
+/// How the app asked to use the authorization (`usage` in `FlexpaLink.create`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// One exchange, no refresh token (Flexpa's default).
+    OneTime,
+    /// A refresh token too, where the endpoint supports it.
+    Multiple,
+}
+
+impl Usage {
+    /// `"MULTIPLE"` is multiple; anything else (or nothing) is one-time.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some(v) if v.eq_ignore_ascii_case("MULTIPLE") => Usage::Multiple,
+            _ => Usage::OneTime,
+        }
+    }
+}
+
+/// The life cycle states of an authorization, as `GET /link/introspect` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthState {
+    /// Signed in, public token not yet exchanged.
+    Authorized,
+    /// The public token was exchanged for an access token.
+    Exchanged,
+    /// A refresh token was used.
+    Refreshed,
+    /// Revoked through `POST /link/revoke`.
+    Revoked,
+}
+
+impl AuthState {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthState::Authorized => "AUTHORIZED",
+            AuthState::Exchanged => "EXCHANGED",
+            AuthState::Refreshed => "REFRESHED",
+            AuthState::Revoked => "REVOKED",
+        }
+    }
+}
+
+/// One patient's authorization of one app, made by signing in through the Link app.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// The sample plan signed in to.
+    pub plan: &'static Plan,
+    /// `user.externalId` passed to `FlexpaLink.create`, if any.
+    pub external_id: Option<String>,
+    /// The requested usage.
+    pub usage: Usage,
+    /// The life cycle state.
+    pub state: AuthState,
+}
+
+struct PublicGrant {
+    authorization: Uuid,
+    expires: Instant,
+    used: bool,
+}
+
+/// An access token's record.
+#[derive(Debug, Clone)]
+pub struct AccessGrant {
+    /// The authorization it belongs to.
+    pub authorization: Uuid,
+    /// JWT id.
+    pub jti: Uuid,
+    /// Issued at (Unix seconds).
+    pub iat: u64,
+    /// Expires at (Unix seconds).
+    pub exp: u64,
+    expires: Instant,
+    revoked: bool,
+}
+
+impl AccessGrant {
+    /// Seconds until it expires (0 once expired).
+    pub fn remaining(&self) -> u64 {
+        self.expires
+            .saturating_duration_since(Instant::now())
+            .as_secs()
+    }
+}
+
+struct RefreshGrant {
+    authorization: Uuid,
+    expires: Option<Instant>,
+    revoked: bool,
+}
+
+/// Why a public token was refused (each has Flexpa's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicTokenError {
+    /// Never minted (or long forgotten).
+    Unknown,
+    /// Already exchanged once: public tokens are single-use.
+    Used,
+    /// Older than the public token lifetime.
+    Expired,
+}
+
+impl PublicTokenError {
+    /// The `message` of the 400 answer.
+    pub fn message(self) -> &'static str {
+        match self {
+            PublicTokenError::Unknown => "Invalid public token.",
+            PublicTokenError::Used => "Invalid public token. Public token has already been used.",
+            PublicTokenError::Expired => "Invalid public token. Public token has expired.",
+        }
+    }
+}
+
+/// Why an access token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokenError {
+    /// Not one the sandbox minted.
+    Invalid,
+    /// Past its expiry.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+impl AccessTokenError {
+    /// The `message` of the 401 answer.
+    pub fn message(self) -> &'static str {
+        match self {
+            AccessTokenError::Invalid => "Invalid access token.",
+            AccessTokenError::Expired => "Access token has expired.",
+            AccessTokenError::Revoked => "Access token has been revoked.",
+        }
+    }
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshTokenError {
+    /// Unknown, already rotated, or revoked.
+    Invalid,
+    /// Past its expiry.
+    Expired,
+}
+
+/// What an exchange or a refresh hands out.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The new access token.
+    pub access_token: String,
+    /// Its lifetime in seconds.
+    pub expires_in: u64,
+    /// A refresh token, for `MULTIPLE` usage on a refreshable endpoint.
+    pub refresh_token: Option<String>,
+    /// Its lifetime in seconds (0 = never expires); `None` without a refresh token.
+    pub refresh_expires_in: Option<u64>,
+    /// The authorization.
+    pub authorization: Authorization,
+}
+
+/// The token store.
+pub struct Store {
+    public_ttl: Duration,
+    access_ttl: Duration,
+    authorizations: HashMap<Uuid, Authorization>,
+    public: HashMap<String, PublicGrant>,
+    access: HashMap<String, AccessGrant>,
+    refresh: HashMap<String, RefreshGrant>,
+    inserts: u64,
+}
+
+/// How long spent tokens are remembered, to answer "already used" / "expired" precisely.
+const REMEMBER: Duration = Duration::from_secs(3600);
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// 32 random bytes, base64url: two v4 UUIDs' worth of the OS's randomness.
+fn random_part() -> String {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Store {
+    /// An empty store with these lifetimes.
+    pub fn new(public_ttl: Duration, access_ttl: Duration) -> Self {
+        Store {
+            public_ttl,
+            access_ttl,
+            authorizations: HashMap::new(),
+            public: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            inserts: 0,
+        }
+    }
+
+    /// A signed-in patient: a new authorization and its public token `public_token_<uuid>`.
+    pub fn authorize(
+        &mut self,
+        plan: &'static Plan,
+        external_id: Option<String>,
+        usage: Usage,
+    ) -> String {
+        self.prune();
+        let id = Uuid::new_v4();
+        self.authorizations.insert(
+            id,
+            Authorization {
+                plan,
+                external_id,
+                usage,
+                state: AuthState::Authorized,
+            },
+        );
+        let token = format!("public_token_{}", Uuid::new_v4());
+        self.public.insert(
+            token.clone(),
+            PublicGrant {
+                authorization: id,
+                expires: Instant::now() + self.public_ttl,
+                used: false,
+            },
+        );
+        token
+    }
+
+    /// Exchanges a public token: once, before it expires.
+    pub fn exchange(&mut self, public_token: &str) -> Result<Issued, PublicTokenError> {
+        let grant = self
+            .public
+            .get_mut(public_token)
+            .ok_or(PublicTokenError::Unknown)?;
+        if grant.used {
+            return Err(PublicTokenError::Used);
+        }
+        if Instant::now() >= grant.expires {
+            return Err(PublicTokenError::Expired);
+        }
+        grant.used = true;
+        let id = grant.authorization;
+        let auth = self
+            .authorizations
+            .get_mut(&id)
+            .ok_or(PublicTokenError::Unknown)?;
+        auth.state = AuthState::Exchanged;
+        Ok(self.issue(id))
+    }
+
+    /// Uses a refresh token: a new access token and a new refresh token; the old one is spent.
+    pub fn refresh(&mut self, refresh_token: &str) -> Result<Issued, RefreshTokenError> {
+        let grant = self
+            .refresh
+            .get_mut(refresh_token)
+            .ok_or(RefreshTokenError::Invalid)?;
+        if grant.revoked {
+            return Err(RefreshTokenError::Invalid);
+        }
+        if grant.expires.is_some_and(|e| Instant::now() >= e) {
+            return Err(RefreshTokenError::Expired);
+        }
+        grant.revoked = true;
+        let id = grant.authorization;
+        let auth = self
+            .authorizations
+            .get_mut(&id)
+            .ok_or(RefreshTokenError::Invalid)?;
+        if auth.state == AuthState::Revoked {
+            return Err(RefreshTokenError::Invalid);
+        }
+        auth.state = AuthState::Refreshed;
+        Ok(self.issue(id))
+    }
+
+    fn issue(&mut self, id: Uuid) -> Issued {
+        self.prune();
+        let auth = self.authorizations[&id].clone();
+        let iat = unix_now();
+        let expires_in = self.access_ttl.as_secs().max(1);
+        let exp = iat + expires_in;
+        let jti = Uuid::new_v4();
+        // Shaped like Flexpa's (a JWT); the sandbox looks it up rather than verifying it.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(
+            json!({
+                "iss": "flexpa-link-sandbox",
+                "sub": format!("Patient/{}", auth.plan.patient_id),
+                "jti": jti,
+                "iat": iat,
+                "exp": exp,
+                "endpoint": auth.plan.id,
+            })
+            .to_string(),
+        );
+        let access_token = format!("{header}.{claims}.{}", random_part());
+        self.access.insert(
+            access_token.clone(),
+            AccessGrant {
+                authorization: id,
+                jti,
+                iat,
+                exp,
+                expires: Instant::now() + self.access_ttl,
+                revoked: false,
+            },
+        );
+        let (refresh_token, refresh_expires_in) = if auth.usage == Usage::Multiple
+            && auth.plan.refreshable
+        {
+            let token = random_part();
+            let lifetime = auth.plan.refresh_expires_in;
+            self.refresh.insert(
+                token.clone(),
+                RefreshGrant {
+                    authorization: id,
+                    expires: (lifetime > 0).then(|| Instant::now() + Duration::from_secs(lifetime)),
+                    revoked: false,
+                },
+            );
+            (Some(token), Some(lifetime))
+        } else {
+            (None, None)
+        };
+        Issued {
+            access_token,
+            expires_in,
+            refresh_token,
+            refresh_expires_in,
+            authorization: auth,
+        }
+    }
+
+    /// The record of a live access token and its authorization. Revoked tokens are refused
+    /// unless `allow_revoked` (introspection reports them as `REVOKED`).
+    pub fn access(
+        &self,
+        token: &str,
+        allow_revoked: bool,
+    ) -> Result<(AccessGrant, Authorization), AccessTokenError> {
+        let grant = self.access.get(token).ok_or(AccessTokenError::Invalid)?;
+        if Instant::now() >= grant.expires {
+            return Err(AccessTokenError::Expired);
+        }
+        let auth = self
+            .authorizations
+            .get(&grant.authorization)
+            .ok_or(AccessTokenError::Invalid)?;
+        if (grant.revoked || auth.state == AuthState::Revoked) && !allow_revoked {
+            return Err(AccessTokenError::Revoked);
+        }
+        Ok((grant.clone(), auth.clone()))
+    }
+
+    /// Revokes the authorization behind this access token: every access and refresh token of
+    /// it. Returns how many tokens were revoked.
+    pub fn revoke(&mut self, token: &str) -> Result<u64, AccessTokenError> {
+        let (grant, _) = self.access(token, false)?;
+        let id = grant.authorization;
+        let mut count = 0;
+        for g in self.access.values_mut() {
+            if g.authorization == id && !g.revoked {
+                g.revoked = true;
+                count += 1;
+            }
+        }
+        for g in self.refresh.values_mut() {
+            if g.authorization == id && !g.revoked {
+                g.revoked = true;
+                count += 1;
+            }
+        }
+        if let Some(auth) = self.authorizations.get_mut(&id) {
+            auth.state = AuthState::Revoked;
+        }
+        Ok(count)
+    }
+
+    /// Forgets long-dead tokens now and then, so a long benchmark does not grow memory.
+    fn prune(&mut self) {
+        self.inserts += 1;
+        if !self.inserts.is_multiple_of(1024) {
+            return;
+        }
+        let now = Instant::now();
+        let dead = |expires: Instant| expires + REMEMBER < now;
+        self.public.retain(|_, g| !dead(g.expires));
+        self.access.retain(|_, g| !dead(g.expires));
+        self.refresh
+            .retain(|_, g| !(g.revoked || g.expires.is_some_and(dead)));
+        let live: std::collections::HashSet<Uuid> = self
+            .public
+            .values()
+            .map(|g| g.authorization)
+            .chain(self.access.values().map(|g| g.authorization))
+            .chain(self.refresh.values().map(|g| g.authorization))
+            .collect();
+        self.authorizations.retain(|id, _| live.contains(id));
+    }
+}

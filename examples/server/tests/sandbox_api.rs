@@ -1,0 +1,741 @@
+//! The sandbox's stand-in Flexpa API over real HTTP on 127.0.0.1: every answer is checked
+//! against `flexpa-protocol.md` (shapes, statuses, Flexpa's error bodies, single-use and
+//! expiring public tokens, bearer checks).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::time::Duration;
+
+use flexpa_link_demo_server::sandbox::{Sandbox, SandboxConfig, SignIn, SignInError, Usage};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
+
+struct Running {
+    sandbox: Sandbox,
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn start_with(config: SandboxConfig) -> Running {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sandbox = Sandbox::new(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(sandbox.clone().serve(listener));
+    Running {
+        sandbox,
+        base,
+        http: reqwest::Client::new(),
+    }
+}
+
+async fn start() -> Running {
+    start_with(SandboxConfig::random()).await
+}
+
+impl Running {
+    fn sign_in(&self, plan: &str, usage: Usage, external_id: Option<&str>) -> String {
+        let plan = flexpa_link_demo_server::sandbox::data::plan(plan).unwrap();
+        self.sandbox
+            .sign_in(&SignIn {
+                publishable_key: self.sandbox.publishable_key(),
+                endpoint: plan.name,
+                username: plan.username,
+                password: plan.password,
+                external_id: external_id.map(String::from),
+                usage,
+            })
+            .unwrap()
+    }
+
+    async fn exchange_raw(&self, public_token: &str, secret_key: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/link/exchange", self.base))
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({ "public_token": public_token, "secret_key": secret_key }).to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (
+            status,
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap(),
+        )
+    }
+
+    async fn exchange(&self, public_token: &str) -> (StatusCode, Value) {
+        let secret = self.sandbox.secret_key().to_string();
+        self.exchange_raw(public_token, &secret).await
+    }
+
+    async fn get(&self, path: &str, bearer: Option<&str>) -> (StatusCode, String, Value) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null);
+        (status, content_type, body)
+    }
+
+    async fn refresh(&self, basic: (&str, &str), refresh_token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/link/token", self.base))
+            .basic_auth(basic.0, Some(basic.1))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=refresh_token&refresh_token={refresh_token}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (
+            status,
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap(),
+        )
+    }
+}
+
+fn flexpa_error(status: u16, error: &str, message: &str) -> Value {
+    json!({ "statusCode": status, "error": error, "message": message })
+}
+
+#[tokio::test]
+async fn exchange_answers_every_documented_field() {
+    let s = start().await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
+    assert!(token.starts_with("public_token_"));
+    assert!(uuid::Uuid::parse_str(&token["public_token_".len()..]).is_ok());
+    let (status, body) = s.exchange(&token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(access.split('.').count(), 3, "JWT-shaped");
+    assert_eq!(body["expires_in"], 1800);
+    assert_eq!(body["refresh_expires_in"], Value::Null);
+    assert!(
+        body.get("refresh_token").is_none(),
+        "ONE_TIME usage has no refresh token"
+    );
+    assert_eq!(body["patient"], format!("Patient/{JANE}"));
+    assert_eq!(
+        body["endpoint"],
+        json!({
+            "id": "8d1c2f4e-5b6a-4c3d-9e8f-0a1b2c3d4e5f",
+            "label": ["Evergreen Health", "Evergreen Health PPO"],
+            "name": "evergreen-health-sandbox",
+            "refreshable": true,
+            "resources": ["Patient", "Coverage", "ExplanationOfBenefit"],
+        })
+    );
+    assert_eq!(body["timeUntilMaxAuth"], "indefinite");
+
+    // A non-refreshable endpoint reports the seconds left.
+    let token = s.sign_in("bayside-medicaid-sandbox", Usage::Multiple, None);
+    let (_, body) = s.exchange(&token).await;
+    assert_eq!(body["timeUntilMaxAuth"], 1800);
+    assert!(
+        body.get("refresh_token").is_none(),
+        "bayside is not refreshable"
+    );
+}
+
+#[tokio::test]
+async fn public_tokens_are_single_use() {
+    let s = start().await;
+    let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
+    assert_eq!(s.exchange(&token).await.0, StatusCode::OK);
+    assert_eq!(
+        s.exchange(&token).await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(
+                400,
+                "Bad Request",
+                "Invalid public token. Public token has already been used."
+            )
+        )
+    );
+}
+
+#[tokio::test]
+async fn public_tokens_expire() {
+    let s = start_with(SandboxConfig {
+        public_token_ttl: Duration::from_millis(300),
+        ..SandboxConfig::random()
+    })
+    .await;
+    let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        s.exchange(&token).await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(
+                400,
+                "Bad Request",
+                "Invalid public token. Public token has expired."
+            )
+        )
+    );
+}
+
+#[tokio::test]
+async fn unknown_public_tokens_are_refused() {
+    let s = start().await;
+    assert_eq!(
+        s.exchange("public_token_00000000-0000-4000-8000-000000000000")
+            .await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(400, "Bad Request", "Invalid public token.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_secret_key_is_401_and_does_not_spend_the_token() {
+    let s = start().await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
+    let other = SandboxConfig::random().secret_key;
+    assert_eq!(
+        s.exchange_raw(&token, &other).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            flexpa_error(401, "Unauthorized", "Invalid secret key.")
+        )
+    );
+    assert_eq!(s.exchange(&token).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn exchange_bodies_are_validated_like_flexpa() {
+    let s = start().await;
+    let url = format!("{}/link/exchange", s.base);
+    let send = |content_type: Option<&'static str>, body: String| {
+        let mut request = s.http.post(&url).body(body);
+        if let Some(ct) = content_type {
+            request = request.header(CONTENT_TYPE, ct);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            (status, body)
+        }
+    };
+    let secret = s.sandbox.secret_key().to_string();
+    assert_eq!(
+        send(
+            Some("application/json"),
+            json!({ "secret_key": secret }).to_string()
+        )
+        .await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(
+                400,
+                "Bad Request",
+                "body must have required property 'public_token'"
+            )
+        )
+    );
+    assert_eq!(
+        send(
+            Some("application/json"),
+            json!({ "public_token": "public_token_x" }).to_string()
+        )
+        .await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(
+                400,
+                "Bad Request",
+                "body must have required property 'secret_key'"
+            )
+        )
+    );
+    assert_eq!(
+        send(Some("application/json"), "{not json".to_string())
+            .await
+            .1["statusCode"],
+        400
+    );
+    assert_eq!(
+        send(Some("application/json"), "[1]".to_string()).await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(400, "Bad Request", "body must be object")
+        )
+    );
+    assert_eq!(
+        send(Some("text/plain"), "public_token=x".to_string()).await,
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            flexpa_error(
+                415,
+                "Unsupported Media Type",
+                "Unsupported Media Type: text/plain"
+            )
+        )
+    );
+    let (status, body) = send(Some("application/json"), "x".repeat(2 * 1024 * 1024)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["statusCode"], 413);
+    // Unknown routes and methods: Flexpa's 404.
+    let (status, _, body) = s.get("/link/exchange", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        flexpa_error(404, "Not Found", "Route GET:/link/exchange not found")
+    );
+}
+
+#[tokio::test]
+async fn sign_in_checks_key_plan_and_credentials() {
+    let s = start().await;
+    let pk = s.sandbox.publishable_key().to_string();
+    let base = SignIn {
+        publishable_key: &pk,
+        endpoint: "evergreen-health-sandbox",
+        username: "jane.doe",
+        password: "sample-evergreen",
+        external_id: None,
+        usage: Usage::OneTime,
+    };
+    assert!(s.sandbox.sign_in(&base).is_ok());
+    // By endpoint id too.
+    assert!(s
+        .sandbox
+        .sign_in(&SignIn {
+            endpoint: "8d1c2f4e-5b6a-4c3d-9e8f-0a1b2c3d4e5f",
+            ..base.clone()
+        })
+        .is_ok());
+    assert_eq!(
+        s.sandbox.sign_in(&SignIn {
+            password: "wrong",
+            ..base.clone()
+        }),
+        Err(SignInError::WrongCredentials)
+    );
+    assert_eq!(
+        s.sandbox.sign_in(&SignIn {
+            username: "robert.miller",
+            password: "sample-summit",
+            ..base.clone()
+        }),
+        Err(SignInError::WrongCredentials),
+        "credentials belong to their own plan"
+    );
+    assert_eq!(
+        s.sandbox.sign_in(&SignIn {
+            publishable_key: "pk_test_other",
+            ..base.clone()
+        }),
+        Err(SignInError::InvalidPublishableKey)
+    );
+    assert_eq!(
+        s.sandbox.sign_in(&SignIn {
+            endpoint: "nope",
+            ..base.clone()
+        }),
+        Err(SignInError::UnknownEndpoint)
+    );
+
+    // The Link app's HTTP sign-in.
+    let response = s
+        .http
+        .post(format!("{}/sandbox/sign-in", s.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(
+            json!({
+                "publishableKey": pk, "endpoint": "evergreen-health-sandbox",
+                "username": "jane.doe", "password": "nope"
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Incorrect username or password"));
+    let response = s
+        .http
+        .post(format!("{}/sandbox/sign-in", s.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(
+            json!({
+                "publishableKey": pk, "endpoint": "summit-medicare-sandbox",
+                "username": "robert.miller", "password": "sample-summit",
+                "user": "{\"externalId\":\"user-42\"}", "usage": "MULTIPLE"
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let token = response.json::<Value>().await.unwrap()["public_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = s.exchange(&token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body["refresh_token"].is_string(),
+        "MULTIPLE on a refreshable plan"
+    );
+    assert_eq!(body["refresh_expires_in"], 15_552_000);
+    let (_, _, info) = s
+        .get("/link/introspect", body["access_token"].as_str())
+        .await;
+    assert_eq!(info["user"], json!({ "externalId": "user-42" }));
+
+    // The plan list needs the right publishable key.
+    let (status, _, body) = s
+        .get("/sandbox/plans?publishableKey=pk_test_other", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["statusCode"], 401);
+    let (status, _, body) = s
+        .get(&format!("/sandbox/plans?publishableKey={pk}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["plans"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn introspect_reports_the_authorization() {
+    let s = start().await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, Some("user-7"));
+    let (_, body) = s.exchange(&token).await;
+    let access = body["access_token"].as_str().unwrap();
+    let (status, _, info) = s.get("/link/introspect", Some(access)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["state"], "EXCHANGED");
+    assert_eq!(info["patient"], format!("Patient/{JANE}"));
+    assert_eq!(info["endpoint"]["name"], "evergreen-health-sandbox");
+    assert_eq!(info["user"]["externalId"], "user-7");
+    assert_eq!(info["timeUntilMaxAuth"], "indefinite");
+    let (iat, exp) = (info["iat"].as_u64().unwrap(), info["exp"].as_u64().unwrap());
+    assert_eq!(exp - iat, 1800);
+    assert!(uuid::Uuid::parse_str(info["jti"].as_str().unwrap()).is_ok());
+
+    let (status, _, body) = s.get("/link/introspect", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["statusCode"], 401);
+    let (status, _, body) = s.get("/link/introspect", Some("not-a-token")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        flexpa_error(401, "Unauthorized", "Invalid access token.")
+    );
+}
+
+#[tokio::test]
+async fn fhir_serves_the_patients_own_records() {
+    let s = start().await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
+    let (_, body) = s.exchange(&token).await;
+    let access = body["access_token"].as_str().unwrap();
+
+    let (status, content_type, patient) =
+        s.get(&format!("/fhir/Patient/{JANE}"), Some(access)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/fhir+json"));
+    assert_eq!(patient["resourceType"], "Patient");
+    assert_eq!(patient["id"], JANE);
+    assert_eq!(patient["name"][0]["family"], "Doe");
+    assert_eq!(patient["birthDate"], "1980-01-01");
+
+    for query in [
+        format!("patient={JANE}"),
+        format!("patient=Patient/{JANE}"),
+        "patient=$PATIENT_ID".to_string(),
+    ] {
+        let (status, _, bundle) = s
+            .get(&format!("/fhir/Coverage?{query}"), Some(access))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(bundle["resourceType"], "Bundle");
+        assert_eq!(bundle["type"], "searchset");
+        assert_eq!(bundle["total"], 2);
+        let first = &bundle["entry"][0]["resource"];
+        assert_eq!(first["resourceType"], "Coverage");
+        assert_eq!(first["status"], "active");
+        assert_eq!(first["beneficiary"]["reference"], format!("Patient/{JANE}"));
+        assert!(bundle["entry"][0]["fullUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/fhir/Coverage/", s.base)));
+    }
+    let (status, _, eobs) = s
+        .get(
+            &format!("/fhir/ExplanationOfBenefit?patient={JANE}"),
+            Some(access),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(eobs["total"], 2);
+    for entry in eobs["entry"].as_array().unwrap() {
+        let eob = &entry["resource"];
+        assert_eq!(eob["resourceType"], "ExplanationOfBenefit");
+        assert_eq!(eob["patient"]["reference"], format!("Patient/{JANE}"));
+        assert!(eob["total"].as_array().unwrap().len() >= 3);
+    }
+    let (status, _, eob) = s
+        .get(
+            "/fhir/ExplanationOfBenefit/eob-evergreen-0001",
+            Some(access),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        eob["item"][0]["productOrService"]["coding"][0]["code"],
+        "99213"
+    );
+
+    // Someone else's records: refused or unknown.
+    let other = "c4e5f6a7-8b9c-4d0e-a1f2-b3c4d5e6f708";
+    let (status, _, body) = s
+        .get(&format!("/fhir/Coverage?patient={other}"), Some(access))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["statusCode"], 403);
+    let (status, _, body) = s.get(&format!("/fhir/Patient/{other}"), Some(access)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    let (status, _, body) = s
+        .get("/fhir/Observation?patient=$PATIENT_ID", Some(access))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["issue"][0]["code"], "not-supported");
+
+    // No or a bad bearer token: 401 with Flexpa's error.
+    let (status, _, body) = s.get(&format!("/fhir/Patient/{JANE}"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["statusCode"], 401);
+    let (status, _, body) = s
+        .get(
+            &format!("/fhir/Patient/{JANE}"),
+            Some(&format!("{access}x")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        flexpa_error(401, "Unauthorized", "Invalid access token.")
+    );
+    let response = s
+        .http
+        .get(format!("{}/fhir/Patient/{JANE}", s.base))
+        .header(AUTHORIZATION, format!("Basic {access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn access_tokens_expire() {
+    let s = start_with(SandboxConfig {
+        access_token_ttl: Duration::from_millis(300),
+        ..SandboxConfig::random()
+    })
+    .await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
+    let (_, body) = s.exchange(&token).await;
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(
+        s.get(&format!("/fhir/Patient/{JANE}"), Some(access))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _, body) = s.get(&format!("/fhir/Patient/{JANE}"), Some(access)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        flexpa_error(401, "Unauthorized", "Access token has expired.")
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_tokens_with_basic_auth() {
+    let s = start().await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::Multiple, None);
+    let (_, body) = s.exchange(&token).await;
+    let refresh = body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(body["refresh_expires_in"], 0, "0 = never expires");
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+
+    assert_eq!(
+        s.refresh((&pk, "sk_test_wrong"), &refresh).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            flexpa_error(
+                401,
+                "Unauthorized",
+                "Invalid client credentials: HTTP Basic auth must be publishable_key:secret_key."
+            )
+        )
+    );
+    let (status, renewed) = s.refresh((&pk, &sk), &refresh).await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let new_access = renewed["access_token"].as_str().unwrap();
+    assert_ne!(new_access, body["access_token"].as_str().unwrap());
+    assert_eq!(renewed["expires_in"], 1800);
+    let new_refresh = renewed["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, refresh);
+    let (_, _, info) = s.get("/link/introspect", Some(new_access)).await;
+    assert_eq!(info["state"], "REFRESHED");
+    // The old refresh token is spent.
+    assert_eq!(
+        s.refresh((&pk, &sk), &refresh).await,
+        (
+            StatusCode::BAD_REQUEST,
+            flexpa_error(400, "Bad Request", "Invalid refresh token.")
+        )
+    );
+    // A form body is required.
+    let response = s
+        .http
+        .post(format!("{}/link/token", s.base))
+        .basic_auth(&pk, Some(&sk))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "grant_type": "refresh_token", "refresh_token": new_refresh }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn revoke_ends_the_authorization() {
+    let s = start().await;
+    let token = s.sign_in("summit-medicare-sandbox", Usage::Multiple, None);
+    let (_, body) = s.exchange(&token).await;
+    let access = body["access_token"].as_str().unwrap();
+    let refresh = body["refresh_token"].as_str().unwrap();
+    let revoke = |secret: String, bearer: Option<String>| {
+        let mut request = s
+            .http
+            .post(format!("{}/link/revoke", s.base))
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({ "secret_key": secret }).to_string());
+        if let Some(b) = bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {b}"));
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(
+        revoke("sk_test_wrong".into(), Some(access.into())).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            flexpa_error(401, "Unauthorized", "Invalid secret key.")
+        )
+    );
+    assert_eq!(
+        revoke(s.sandbox.secret_key().into(), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        revoke(s.sandbox.secret_key().into(), Some(access.into())).await,
+        (StatusCode::OK, json!({ "count": 2 }))
+    );
+    let (status, _, body) = s
+        .get(
+            "/fhir/Patient/c4e5f6a7-8b9c-4d0e-a1f2-b3c4d5e6f708",
+            Some(access),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        flexpa_error(401, "Unauthorized", "Access token has been revoked.")
+    );
+    let (status, _, info) = s.get("/link/introspect", Some(access)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["state"], "REVOKED");
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+    assert_eq!(
+        s.refresh((&pk, &sk), refresh).await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_link_script_points_at_this_sandboxs_link_app() {
+    let s = start().await;
+    let response = s.http.get(format!("{}/v1/", s.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let script = response.text().await.unwrap();
+    assert!(script.contains(&format!(
+        "window.FLEXPA_LINK_SANDBOX_URL = window.FLEXPA_LINK_SANDBOX_URL || \"{}/\";",
+        s.base
+    )));
+    assert!(script.contains(include_str!("../../../sandbox/flexpa-link.js")));
+
+    // Reached through another host name, it names that one (the page's view of the origin).
+    let port = s.base.rsplit(':').next().unwrap();
+    let script = s
+        .http
+        .get(format!("http://localhost:{port}/v1/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains(&format!("\"http://localhost:{port}/\"")));
+
+    let page = s
+        .http
+        .get(format!("{}/", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sandbox with sample data."));
+}
+
+#[test]
+fn debug_output_never_shows_the_secret_key() {
+    let config = SandboxConfig::random();
+    let secret = config.secret_key.clone();
+    let sandbox = Sandbox::new(config.clone());
+    assert!(!format!("{config:?}").contains(&secret));
+    assert!(!format!("{sandbox:?}").contains(&secret));
+    assert!(format!("{sandbox:?}").contains("<redacted>"));
+}

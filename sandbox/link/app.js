@@ -1,0 +1,210 @@
+/*
+ * The sandbox's stand-in for the Flexpa Link app (https://link.flexpa.com/), opened by the Link
+ * script in a full-screen iframe with
+ *   ?publishableKey=..&openerUrl=..&strict=..&autoExit=..[&endpoint=..][&user=<json>][&usage=..]
+ *
+ * It speaks the Link protocol to the page that opened it: window.parent.postMessage(
+ *   {type: "LOADED"} | {type: "SUCCESS", payload: "public_token_<uuid>"} | {type: "CLOSED"},
+ *   <the origin of openerUrl>)
+ * so the browser delivers nothing to a page whose origin is not the one Link was opened for.
+ * The public token is minted by this sandbox's server when the sample credentials are right.
+ * Plain JavaScript, no framework; all text is set with textContent.
+ */
+(function () {
+  "use strict";
+
+  var params = new URLSearchParams(window.location.search);
+  var publishableKey = params.get("publishableKey") || "";
+  var openerUrl = params.get("openerUrl") || "";
+  var requestedEndpoint = params.get("endpoint");
+  var user = params.get("user");
+  var usage = params.get("usage");
+
+  var openerOrigin = null;
+  try {
+    var origin = new URL(openerUrl).origin;
+    if (origin && origin !== "null") openerOrigin = origin;
+  } catch (e) {
+    openerOrigin = null;
+  }
+  // Inside the Link script's iframe the opener is the parent; a pop-up has window.opener.
+  var opener = window.parent !== window ? window.parent : window.opener;
+
+  var plans = [];
+  var plan = null;
+  var finished = false;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  /** Posts a Link message to the page that opened Link, and only to its origin. */
+  function post(type, payload) {
+    if (!opener || !openerOrigin) return;
+    var message = payload === undefined ? { type: type } : { type: type, payload: payload };
+    opener.postMessage(message, openerOrigin);
+  }
+
+  function show(screen) {
+    ["loading", "error", "plans", "sign-in", "done"].forEach(function (name) {
+      $("screen-" + name).hidden = name !== screen;
+    });
+    // Nothing left to cancel once connected.
+    $("cancel").hidden = screen === "done";
+  }
+
+  function fatal(message) {
+    $("fatal-error").textContent = message;
+    show("error");
+  }
+
+  function close() {
+    if (finished) return;
+    finished = true;
+    post("CLOSED");
+    if (!opener) {
+      document.body.textContent = "Flexpa Link closed. You can close this window.";
+    }
+  }
+
+  function findPlan(idOrName) {
+    for (var i = 0; i < plans.length; i++) {
+      if (plans[i].id === idOrName || plans[i].name === idOrName) return plans[i];
+    }
+    return null;
+  }
+
+  function renderPlans() {
+    var list = $("plans");
+    list.textContent = "";
+    plans.forEach(function (p) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "plan";
+      button.setAttribute("data-endpoint", p.name);
+      button.textContent = p.label[0];
+      var kind = document.createElement("small");
+      kind.textContent = p.kind;
+      button.appendChild(kind);
+      button.addEventListener("click", function () {
+        choose(p);
+      });
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    show("plans");
+  }
+
+  function choose(p) {
+    plan = p;
+    $("plan-name").textContent = p.label[0];
+    $("plan-kind").textContent = p.kind;
+    $("sample-username").textContent = p.username;
+    $("sample-password").textContent = p.password;
+    $("username").value = "";
+    $("password").value = "";
+    $("sign-in-error").hidden = true;
+    $("sign-in").disabled = false;
+    show("sign-in");
+    $("username").focus();
+  }
+
+  function signIn(event) {
+    event.preventDefault();
+    if (!plan || finished) return;
+    var button = $("sign-in");
+    var errorBox = $("sign-in-error");
+    errorBox.hidden = true;
+    button.disabled = true;
+    fetch("sandbox/sign-in", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        publishableKey: publishableKey,
+        endpoint: plan.id,
+        username: $("username").value,
+        password: $("password").value,
+        user: user,
+        usage: usage,
+      }),
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          return { ok: response.ok, body: body };
+        });
+      })
+      .then(function (result) {
+        if (!result.ok) {
+          errorBox.textContent = (result.body && result.body.message) || "Sign-in failed.";
+          errorBox.hidden = false;
+          button.disabled = false;
+          return;
+        }
+        finished = true;
+        $("done-plan").textContent = plan.label[0];
+        show("done");
+        post("SUCCESS", result.body.public_token);
+      })
+      .catch(function (e) {
+        errorBox.textContent = "The sandbox did not answer: " + e.message;
+        errorBox.hidden = false;
+        button.disabled = false;
+      });
+  }
+
+  $("close").addEventListener("click", close);
+  $("cancel").addEventListener("click", close);
+  $("error-close").addEventListener("click", close);
+  $("back").addEventListener("click", renderPlans);
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("fill-sample").addEventListener("click", function () {
+    if (!plan) return;
+    $("username").value = plan.username;
+    $("password").value = plan.password;
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") close();
+  });
+
+  if (!openerOrigin) {
+    fatal("Link was opened without a valid openerUrl, so it cannot report back to the app.");
+    return;
+  }
+  if (!publishableKey) {
+    fatal("publishableKey is missing: FlexpaLink.create() needs the app's publishable key.");
+    post("LOADED");
+    return;
+  }
+
+  fetch("sandbox/plans?publishableKey=" + encodeURIComponent(publishableKey))
+    .then(function (response) {
+      return response.json().then(function (body) {
+        return { ok: response.ok, body: body };
+      });
+    })
+    .then(function (result) {
+      if (!result.ok) {
+        fatal((result.body && result.body.message) || "Link cannot start.");
+        return;
+      }
+      plans = result.body.plans;
+      var preselected = requestedEndpoint ? findPlan(requestedEndpoint) : null;
+      if (preselected) {
+        choose(preselected);
+      } else {
+        if (requestedEndpoint) {
+          $("plans-notice").textContent =
+            "The requested health plan (" + requestedEndpoint + ") is not in the sandbox. Choose one below.";
+          $("plans-notice").hidden = false;
+        }
+        renderPlans();
+      }
+    })
+    .catch(function (e) {
+      fatal("The sandbox did not answer: " + e.message);
+    })
+    .then(function () {
+      post("LOADED");
+    });
+})();
