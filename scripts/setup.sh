@@ -267,8 +267,8 @@ fi
 # package-lock.json) to NODE_PROJECTS; `npm ci` runs only when package-lock.json is newer than
 # node_modules. Browsers are never downloaded (playwright-core uses /usr/bin/chromium).
 NODE_PROJECTS=(
-  # e.g. e2e   <- added by the demo/e2e helper
-  # e.g. npm   <- added by the npm package helper
+  e2e   # the demo's end-to-end tests (playwright-core)
+  .     # the top-level package.json: builds and tests the npm package (binaryen, typescript, playwright-core)
 )
 for dir in "${NODE_PROJECTS[@]}"; do
   [ -f "$ROOT/$dir/package-lock.json" ] || die "$dir/package-lock.json not found (listed in NODE_PROJECTS)"

@@ -136,6 +136,25 @@ do_wasm_pack_test() {
   x wasm_pack test --headless --chrome --mode no-install "$ROOT"
 }
 
+do_examples_wasm() {
+  # The five browser examples (vanilla, minimal, yew, leptos, dioxus) in one cargo invocation
+  # (one shared target dir), each then through wasm-bindgen --target web into a servable dir.
+  x "$ROOT/scripts/build-example.sh" all "$ROOT/test-output/examples"
+}
+
+do_npm_pack() {
+  # The npm package: wasm-pack --target web (feature js) into npm/pkg, checks of the .d.ts,
+  # npm pack, the tarball installed into a scratch project, tsc against it, and the JS API in
+  # headless Chromium (npm/test/api.test.mjs).
+  x "$ROOT/scripts/npm-package.sh" test
+}
+
+do_publish_dry_run() {
+  # crates.io packaging: metadata, readme, the include list, and a build of the packaged crate
+  # alone. --allow-dirty: a working tree with local edits can still run the check.
+  x cargo publish --dry-run -p flexpa-link --allow-dirty
+}
+
 # ---------------------------------------------------------------------------------------------
 # The steps, in order. Keep cheap checks first so that failures come early.
 
@@ -157,8 +176,11 @@ step wasm-pack-test do_wasm_pack_test
 
 # --- examples: build/check steps for examples/{vanilla,yew,leptos,dioxus,minimal} go here
 #     (examples helper), e.g. `step examples do_examples`.
+step examples-wasm do_examples_wasm
 # --- e2e: Playwright tests of the demo (examples/server + frontends) go here (demo helper).
 # --- npm-pack: building and checking the npm package (npm pack) goes here (examples helper).
+step npm-pack do_npm_pack
+step publish-dry-run do_publish_dry_run
 # --- fault suite: the fault-injection suite goes here (bench helper). Benchmarks are not run here.
 
 # ---------------------------------------------------------------------------------------------
