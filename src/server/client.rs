@@ -526,16 +526,7 @@ impl Client {
                 Ok(Capped::Over) => return Err(Error::ResponseTooLarge { status, limit: cap }),
                 Err(e) => return Err(self.transport_error(e, TransportKind::Body)),
             };
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Err(Error::InvalidResponse {
-                    status,
-                    reason: "the body is empty".to_owned(),
-                });
-            }
-            return serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
-                status,
-                reason: describe_json_error(&e, content_type.as_deref()),
-            });
+            return parse_success(status, &body, content_type.as_deref());
         }
 
         if status.is_redirection() {
@@ -583,6 +574,27 @@ impl Client {
     }
 }
 
+/// Parses a 2xx body: it must be a JSON object (serde would also read an array by position).
+pub(crate) fn parse_success<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<T> {
+    let invalid = |reason: String| Error::InvalidResponse { status, reason };
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(invalid("the body is empty".to_owned())),
+        Some(b'{') => {}
+        Some(_) => {
+            let err = serde_json::from_slice::<serde::de::IgnoredAny>(body).err();
+            return Err(invalid(match err {
+                Some(e) => describe_json_error(&e, content_type),
+                None => "the body is JSON but not an object".to_owned(),
+            }));
+        }
+    }
+    serde_json::from_slice(body).map_err(|e| invalid(describe_json_error(&e, content_type)))
+}
+
 fn json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
     // Serializing a struct of strings cannot fail.
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
@@ -616,9 +628,13 @@ async fn read_capped(response: &mut Response, cap: usize) -> Result<Capped, reqw
     Ok(Capped::Whole(body))
 }
 
-fn api_error(status: StatusCode, body: &[u8], secrets: &[&str]) -> ApiError {
+pub(crate) fn api_error(status: StatusCode, body: &[u8], secrets: &[&str]) -> ApiError {
     const FIELD_CHARS: usize = 1000;
-    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    // Only a JSON object is Flexpa's error body (serde would also read an array by position).
+    let parsed = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<ErrorBody>(v).ok(),
+        _ => None,
+    };
     let (error, message) = match parsed {
         Some(b) => (
             b.error.map(|e| scrub(&e, secrets, FIELD_CHARS)),

@@ -115,6 +115,53 @@ mod client;
 mod error;
 mod types;
 
+/// Entry points for the cargo-fuzz targets in `fuzz/` (compiled only under `cargo fuzz`,
+/// which sets `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use reqwest::StatusCode;
+
+    /// Parses `body` as the answer to every call with `status`, as the client does, and
+    /// returns every error text it produced (`Display` and `Debug`). `secrets` are the values
+    /// the request carried: none of them may appear in the texts.
+    pub fn parse_response(
+        status: u16,
+        body: &[u8],
+        content_type: Option<&str>,
+        secrets: &[&str],
+    ) -> Vec<String> {
+        let Ok(status) = StatusCode::from_u16(status) else {
+            return Vec::new();
+        };
+        let mut texts = Vec::new();
+        let mut keep = |e: super::Error| {
+            texts.push(e.to_string());
+            texts.push(format!("{e:?}"));
+        };
+        if status.is_success() {
+            use super::client::parse_success as p;
+            if let Err(e) = p::<super::ExchangeResponse>(status, body, content_type) {
+                keep(e);
+            }
+            if let Err(e) = p::<super::Introspection>(status, body, content_type) {
+                keep(e);
+            }
+            if let Err(e) = p::<super::TokenResponse>(status, body, content_type) {
+                keep(e);
+            }
+            if let Err(e) = p::<super::RevokeResponse>(status, body, content_type) {
+                keep(e);
+            }
+        } else {
+            keep(super::Error::Api(super::client::api_error(
+                status, body, secrets,
+            )));
+        }
+        texts
+    }
+}
+
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_TIMEOUT, USER_AGENT_VALUE,
