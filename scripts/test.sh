@@ -5,6 +5,7 @@
 #   scripts/test.sh                      all steps
 #   scripts/test.sh fmt clippy-wasm      only these steps (same as ONLY=fmt,clippy-wasm)
 #   SKIP=wasm-pack-test scripts/test.sh  all steps but these (comma- or space-separated)
+#   KEEP_GOING=1 scripts/test.sh         run every step even after a failure (still exits 1)
 #   scripts/test.sh --list               list the step names
 #
 # Each step prints a timed header; the first failing step stops the run with its name, exit
@@ -14,6 +15,10 @@
 # it runs under `set -e`, so the first failing command fails the step), then register it with
 # `step NAME function` in the list at the bottom, in the place marked for it.
 set -euo pipefail
+# The rest of the file is one { } block, parsed whole before it runs: editing this file while a
+# run is under way cannot break that run (bash otherwise reads a script as it goes).
+# shellcheck disable=SC2317 # step functions are called indirectly, through `step`
+{
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,6 +42,7 @@ STEP_NAMES=()
 STEP_TIMES=()
 STEP_RESULTS=()
 KNOWN_STEPS=" "
+FAILED_STEPS=""
 
 in_list() {  # in_list NAME "space separated list"
   case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac
@@ -85,6 +91,11 @@ step() {
     printf '%s<== [%s] ok in %s%s\n' "$BOLD" "$name" "$(fmt_secs $((SECONDS - t0)))" "$OFF"
   else
     STEP_RESULTS+=("FAILED")
+    if [ "${KEEP_GOING:-0}" = 1 ]; then
+      printf '%s<== [%s] FAILED (exit %s) in %s; KEEP_GOING=1, continuing%s\n' "$RED" "$name" "$rc" "$(fmt_secs $((SECONDS - t0)))" "$OFF"
+      FAILED_STEPS+="$name "
+      return 0
+    fi
     table
     printf '\n%sFAILED: step "%s" (exit %s) after %s.%s\n' "$RED" "$name" "$rc" "$(fmt_secs $((SECONDS - t0)))" "$OFF" >&2
     printf 'Re-run only this step: ONLY=%s scripts/test.sh\n' "$name" >&2
@@ -193,4 +204,10 @@ if [ ${#STEP_NAMES[@]} -eq 0 ]; then
   echo "no step ran (ONLY='$ONLY' SKIP='$SKIP')" >&2
   exit 1
 fi
+if [ -n "$FAILED_STEPS" ]; then
+  printf '\n%sFAILED steps: %s%s\n' "$RED" "$FAILED_STEPS" "$OFF" >&2
+  exit 1
+fi
 printf '\n%sAll %d step(s) passed.%s\n' "$GREEN" "${#STEP_NAMES[@]}" "$OFF"
+exit 0
+}
