@@ -14,7 +14,8 @@
 #   scripts/bench.sh                 # the full run (about 5 minutes on 2 cores once built)
 #   BENCH_QUICK=1 scripts/bench.sh   # a smoke run with small counts (numbers not meaningful)
 #
-# Knobs: BENCH_REQUESTS (20000), BENCH_WARMUP (500), BENCH_LOADS (50), BENCH_CYCLES (10000),
+# Knobs: BENCH_REQUESTS (20000), BENCH_WARMUP (500), BENCH_REPS (3: each server row is the
+# median of this many interleaved runs), BENCH_LOADS (50), BENCH_CYCLES (10000),
 # BENCH_CYCLE_WARMUP (100), BENCH_OUT (BENCHMARKS.md at the repo root).
 # Needs: cargo, the wasm32 toolchain (scripts/setup.sh), wasm-bindgen (= Cargo.lock), Node 20 +
 # npm, /usr/bin/chromium, gzip. wasm-opt comes from npm (binaryen, bench/js/package.json):
@@ -25,13 +26,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
-  : "${BENCH_REQUESTS:=2000}" "${BENCH_WARMUP:=100}" "${BENCH_LOADS:=5}" "${BENCH_CYCLES:=500}"
+  : "${BENCH_REQUESTS:=2000}" "${BENCH_WARMUP:=100}" "${BENCH_LOADS:=5}" "${BENCH_CYCLES:=500}" "${BENCH_REPS:=1}"
 fi
 REQUESTS="${BENCH_REQUESTS:-20000}"
 WARMUP="${BENCH_WARMUP:-500}"
 LOADS="${BENCH_LOADS:-50}"
 CYCLES="${BENCH_CYCLES:-10000}"
 CYCLE_WARMUP="${BENCH_CYCLE_WARMUP:-100}"
+REPS="${BENCH_REPS:-3}"
 OUT="${BENCH_OUT:-$ROOT/BENCHMARKS.md}"
 
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -96,8 +98,11 @@ WASM_OPT="$ROOT/bench/js/node_modules/.bin/wasm-opt"
 # ---------------------------------------------------------------------------------------------
 log "build: wasm32 release (examples/minimal, bench/handwritten-minimal, bench/browser-harness)"
 sample_busy build-wasm
-run wasm_env cargo build --release --target wasm32-unknown-unknown \
-  -p example-minimal -p handwritten-minimal -p flexpa-link-bench-browser
+# One cargo invocation per app, so that each is built with exactly its own dependency features
+# (one invocation would unify the features of wasm-bindgen/js-sys/web-sys across the three).
+for pkg in example-minimal handwritten-minimal flexpa-link-bench-browser; do
+  run wasm_env cargo build --release --target wasm32-unknown-unknown -p "$pkg"
+done
 
 log "build: native server benchmark (profile bench-native)"
 sample_busy build-native
@@ -139,7 +144,7 @@ fi
 cat "$RESULTS/size.json"
 
 # ---------------------------------------------------------------------------------------------
-log "2. server: $REQUESTS exchanges at concurrency 1 and 64"
+log "2. server: $REQUESTS exchanges at concurrency 1 and 64, $REPS interleaved runs each"
 # Pin the stand-in to the last core and every client to the others, when there are two or more.
 CORES="$(nproc)"
 if command -v taskset >/dev/null && [[ "$CORES" -ge 2 ]]; then
@@ -166,8 +171,11 @@ echo "stand-in at $BASE_URL; $PINNING"
 
 : >"$RESULTS/server.jsonl"
 expected=0
+for rep in $(seq 1 "$REPS"); do
 for concurrency in 1 64; do
-  for client in crate reqwest node-sdk; do
+  # reqwest-typed (bare reqwest + serde into the crate's ExchangeResponse) is a diagnostic: it
+  # splits the crate's overhead into parsing and everything else.
+  for client in crate reqwest reqwest-typed node-sdk; do
     sample_busy "server-$client-$concurrency"
     if [[ "$client" == node-sdk ]]; then
       run "${CLIENT_PIN[@]}" node "$ROOT/bench/js/node-sdk.mjs" --base-url "$BASE_URL" \
@@ -179,6 +187,28 @@ for concurrency in 1 64; do
     expected=$((expected + REQUESTS + WARMUP))
   done
 done
+done
+# Instructions per exchange, counted by callgrind (deterministic, unlike req/s on a shared
+# machine): the marginal cost between a run of 1,000 and one of 3,000 exchanges, so that
+# start-up (building the client, loading root certificates) cancels out.
+: >"$RESULTS/instructions.jsonl"
+if command -v valgrind >/dev/null; then
+  for client in crate reqwest reqwest-typed; do
+    irs=()
+    for n in 1000 3000; do
+      run valgrind --tool=callgrind --callgrind-out-file="$RESULTS/callgrind.$client.$n.out" \
+        "$BIN/bench-loadgen" --client "$client" --base-url "$BASE_URL" --requests "$n" \
+        --concurrency 64 --warmup 100 >/dev/null 2>"$RESULTS/callgrind.$client.$n.log"
+      irs+=("$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$RESULTS/callgrind.$client.$n.log")")
+      expected=$((expected + n + 100))
+    done
+    printf '{"client":"%s","ir_1000":%s,"ir_3000":%s,"ir_per_request":%s}\n' "$client" "${irs[0]}" "${irs[1]}" \
+      "$(((irs[1] - irs[0]) / 2000))" | tee -a "$RESULTS/instructions.jsonl"
+  done
+else
+  echo "valgrind not installed: no instruction counts (apt-get install valgrind)"
+fi
+
 served="$(node -e 'fetch(process.argv[1] + "/__bench/count").then(r => r.text()).then(t => console.log(t.trim()))' "$BASE_URL")"
 kill "$STANDIN_PID" 2>/dev/null || true
 trap - EXIT
@@ -222,7 +252,7 @@ log "machine and versions"
   echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo ' (with uncommitted changes to src/ or Cargo.toml)')"
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "busy=${BUSY_SAMPLES[*]}"
-  echo "params=requests $REQUESTS (+$WARMUP warm-up), loads $LOADS, cycles $CYCLES (+$CYCLE_WARMUP warm-up)"
+  echo "params=requests $REQUESTS (+$WARMUP warm-up) x $REPS runs per server row, loads $LOADS, cycles $CYCLES (+$CYCLE_WARMUP warm-up)"
 } >"$RESULTS/meta.txt"
 
 run node "$ROOT/bench/js/report.mjs" --results "$RESULTS" --out "$OUT"

@@ -3,7 +3,8 @@
 //  1. Time to ready: the crate's `load()` against a plain <script> tag, the script
 //     (sandbox/flexpa-link.js) served from a local HTTP server with `Cache-Control: no-store`,
 //     each page load in a fresh browser context; medians of N loads.
-//  2. Leaks: create/open/close cycles through the crate, counting iframes, window `message`
+//  2. Leaks: create/open/close cycles through the crate (then, as a control, the same cycles
+//     from JavaScript straight on window.FlexpaLink), counting iframes, window `message`
 //     listeners (window.addEventListener/removeEventListener wrapped before any script runs),
 //     wasm memory pages, wasm-bindgen's externref table and the JS heap after a forced GC,
 //     before, after warm-up and after all cycles.
@@ -108,6 +109,15 @@ try {
   await mod.load("/flexpa-link.js");
   window.__harness = {
     cycles: mod.cycles,
+    // The control: the same cycles straight on the global from JavaScript, no crate involved.
+    jsCycles: (n) => {
+      for (let i = 0; i < n; i++) {
+        FlexpaLink.create({ publishableKey: "pk_test_bench", onSuccess() {}, onExit() {}, onLoad() {} });
+        FlexpaLink.open();
+        FlexpaLink.close();
+      }
+      return 0;
+    },
     openProbe: mod.open_probe,
     closeProbe: mod.close_probe,
     pages: () => wasm.memory.buffer.byteLength / 65536,
@@ -202,7 +212,7 @@ async function timeToReady(browser, base, loads) {
   };
 }
 
-async function leaks(browser, base, cycles, warmup) {
+async function leaks(browser, base, cycles, warmup, via = "crate") {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
@@ -223,23 +233,31 @@ async function leaks(browser, base, cycles, warmup) {
     return { ...page_counts, js_heap_kb: Math.round(usedSize / 1024) };
   };
   const run = (n) =>
-    page.evaluate(async (n) => {
+    page.evaluate(async ([n, via]) => {
       const t = performance.now();
       let left = n;
+      const cycle = via === "crate" ? window.__harness.cycles : window.__harness.jsCycles;
       while (left > 0) {
         const batch = Math.min(left, 500);
-        window.__harness.cycles(batch);
+        cycle(batch);
         left -= batch;
         await new Promise((r) => setTimeout(r, 0)); // let the page breathe between batches
       }
       return performance.now() - t;
-    }, n);
+    }, [n, via]);
 
   const before = await snapshot();
   // The instruments must see what they count: one open session = 1 iframe, 1 listener.
-  await page.evaluate(() => window.__harness.openProbe());
+  if (via === "crate") await page.evaluate(() => window.__harness.openProbe());
+  else {
+    await page.evaluate(() => {
+      FlexpaLink.create({ publishableKey: "pk_test_bench", onSuccess() {} });
+      FlexpaLink.open();
+    });
+  }
   const probe_open = await page.evaluate(() => window.__counts());
-  await page.evaluate(() => window.__harness.closeProbe());
+  if (via === "crate") await page.evaluate(() => window.__harness.closeProbe());
+  else await page.evaluate(() => FlexpaLink.close());
   await run(warmup);
   const after_warmup = await snapshot();
   const ms = await run(cycles);
@@ -248,6 +266,7 @@ async function leaks(browser, base, cycles, warmup) {
   const flat = ["iframes", "message_listeners", "window_listeners", "wasm_pages", "externref_slots"]
     .every((k) => after[k] === after_warmup[k]);
   return {
+    via,
     cycles,
     warmup,
     us_per_cycle: (ms * 1000) / cycles,
@@ -267,8 +286,11 @@ const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", arg
 try {
   const version = browser.version();
   const timing = await timeToReady(browser, base, args.loads);
-  const leak = await leaks(browser, base, args.cycles, args.warmup);
-  console.log(JSON.stringify({ chromium: version, timing, leaks: leak }));
+  const leak = await leaks(browser, base, args.cycles, args.warmup, "crate");
+  // The control tells what Chromium itself keeps per iframe, and what a cycle costs without
+  // the crate.
+  const control = await leaks(browser, base, args.cycles, args.warmup, "js");
+  console.log(JSON.stringify({ chromium: version, timing, leaks: leak, control }));
 } finally {
   await browser.close();
   server.close();

@@ -12,6 +12,10 @@ const read = (f) => readFileSync(join(dir, f), "utf8");
 const size = JSON.parse(read("size.json"));
 const server = read("server.jsonl").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
 const serverMeta = JSON.parse(read("server-meta.json"));
+const instructions = existsSync(join(dir, "instructions.jsonl"))
+  ? read("instructions.jsonl").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l))
+  : [];
+const irOf = (client) => instructions.find((r) => r.client === client)?.ir_per_request;
 const browser = JSON.parse(read("browser.json"));
 const meta = Object.fromEntries(
   read("meta.txt").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
@@ -34,17 +38,26 @@ const sizeOk = sizeRatio <= 1.25;
 const sizeBudget = Math.floor(total(h) * 1.25);
 
 // ---- server ----
-const pick = (client, conc) => server.find((r) => r.client === client && r.concurrency === conc);
+// Each row is the run with the median req/s among the interleaved runs of that client and
+// concurrency; the spread of req/s across runs is shown next to it.
+const runsOf = (client, conc) => server.filter((r) => r.client === client && r.concurrency === conc);
+const pick = (client, conc) => {
+  const runs = runsOf(client, conc).sort((a, b) => a.rps - b.rps);
+  if (!runs.length) return undefined;
+  const mid = runs[(runs.length - 1) >> 1];
+  return { ...mid, runs: runs.length, rps_min: runs[0].rps, rps_max: runs[runs.length - 1].rps };
+};
 const serverRows = [];
 const serverGoals = [];
 for (const conc of [1, 64]) {
   const cr = pick("crate", conc);
   const rq = pick("reqwest", conc);
   const nd = pick("node-sdk", conc);
+  const rt = pick("reqwest-typed", conc);
   if (!cr || !rq || !nd) continue;
   const vsReqwest = cr.rps / rq.rps;
   serverGoals.push({ conc, vsReqwest, ok: vsReqwest >= 0.9, cr, rq, nd });
-  serverRows.push({ conc, cr, rq, nd });
+  serverRows.push({ conc, cr, rq, nd, rt });
 }
 const g64 = serverGoals.find((g) => g.conc === 64);
 
@@ -54,6 +67,9 @@ const lk = browser.leaks;
 const flatKeys = ["iframes", "message_listeners", "window_listeners", "wasm_pages", "externref_slots"];
 const heapDelta = lk.after.js_heap_kb - lk.after_warmup.js_heap_kb;
 const heapPerCycle = (heapDelta * 1024) / lk.cycles;
+const ctl = browser.control;
+const ctlHeapDelta = ctl ? ctl.after.js_heap_kb - ctl.after_warmup.js_heap_kb : null;
+const ctlPerCycle = ctl ? (ctlHeapDelta * 1024) / ctl.cycles : null;
 
 // ---- the one table ----
 const rows = [];
@@ -71,6 +87,15 @@ for (const g of serverGoals) {
     `bare reqwest: ${n0(g.rq.rps)} → **${n2(g.vsReqwest)}x**; node-sdk: ${n0(g.nd.rps)} (${n1(g.nd.cpu_us_per_req)} µs CPU/req)`,
     "≥ 0.90x bare reqwest",
     g.ok ? "met" : `**not met**: ${n0(g.rq.rps * 0.9 - g.cr.rps)} req/s short of 0.90x`,
+  ]);
+}
+if (irOf("crate") && irOf("reqwest")) {
+  rows.push([
+    "server: client instructions per exchange (callgrind)",
+    `crate: ${n0(irOf("crate"))}`,
+    `bare reqwest: ${n0(irOf("reqwest"))} → **${n2(irOf("crate") / irOf("reqwest"))}x**${irOf("reqwest-typed") ? `; reqwest + serde into ExchangeResponse: ${n0(irOf("reqwest-typed"))}` : ""}`,
+    "(diagnostic: deterministic)",
+    "—",
   ]);
 }
 if (g64) {
@@ -94,7 +119,7 @@ rows.push([
 rows.push([
   `browser: ${n0(lk.cycles)} create/open/close cycles`,
   `after warm-up → after: iframes ${lk.after_warmup.iframes}→${lk.after.iframes}, message listeners ${lk.after_warmup.message_listeners}→${lk.after.message_listeners}, wasm pages ${lk.after_warmup.wasm_pages}→${lk.after.wasm_pages}, externref slots ${lk.after_warmup.externref_slots}→${lk.after.externref_slots}`,
-  `JS heap after GC ${n0(lk.after_warmup.js_heap_kb)}→${n0(lk.after.js_heap_kb)} KB (${n1(heapPerCycle)} B/cycle); ${n0(lk.us_per_cycle)} µs/cycle`,
+  `JS heap after GC ${n0(lk.after_warmup.js_heap_kb)}→${n0(lk.after.js_heap_kb)} KB (${n1(heapPerCycle)} B/cycle${ctl ? `; same cycles from JS without the crate: ${n1(ctlPerCycle)} B/cycle` : ""}); ${n0(lk.us_per_cycle)} µs/cycle${ctl ? ` (JS: ${n0(ctl.us_per_cycle)})` : ""}`,
   "flat after warm-up",
   lk.flat ? "met" : "**not met**",
 ]);
@@ -164,29 +189,34 @@ if (tc && th) {
 }
 
 const serverTable = [
-  "| Concurrency | Client | req/s | p50 | p99 | client CPU s | CPU µs/req | vs bare reqwest |",
-  "|---:|---|---:|---:|---:|---:|---:|---:|",
-  ...serverRows.flatMap(({ conc, cr, rq, nd }) =>
+  "| Concurrency | Client | req/s (median run) | req/s range | p50 | p99 | client CPU s | CPU µs/req | vs bare reqwest |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...serverRows.flatMap(({ conc, cr, rq, nd, rt }) =>
     [
       ["flexpa-link `Client::exchange`", cr],
-      ["bare reqwest POST", rq],
+      ["bare reqwest POST (body read as bytes)", rq],
+      ...(rt ? [["diagnostic: bare reqwest + serde into `ExchangeResponse`", rt]] : []),
       [`@flexpa/node-sdk (Node ${nd.node || meta.node})`, nd],
     ].map(
       ([name, r]) =>
-        `| ${conc} | ${name} | ${n0(r.rps)} | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${n2(r.cpu_s)} | ${n1(r.cpu_us_per_req)} | ${n2(r.rps / rq.rps)}x |`,
+        `| ${conc} | ${name} | ${n0(r.rps)} | ${n0(r.rps_min)}–${n0(r.rps_max)} (${r.runs} runs) | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${n2(r.cpu_s)} | ${n1(r.cpu_us_per_req)} | ${n2(r.rps / rq.rps)}x |`,
     ),
   ),
 ].join("\n");
 
-const leakTable = [
-  "| | before | probe (1 open session) | after warm-up | after all cycles |",
-  "|---|---:|---:|---:|---:|",
+const leakRows = (x, label) => [
   ...["iframes", "message_listeners", "window_listeners"].map(
-    (k) => `| ${k.replace("_", " ")} | ${lk.before[k]} | ${lk.probe_open[k]} | ${lk.after_warmup[k]} | ${lk.after[k]} |`,
+    (k) => `| ${label} | ${k.replace("_", " ")} | ${x.before[k]} | ${x.probe_open[k]} | ${x.after_warmup[k]} | ${x.after[k]} |`,
   ),
   ...["wasm_pages", "externref_slots", "js_heap_kb"].map(
-    (k) => `| ${k.replace(/_/g, " ")} | ${lk.before[k]} | — | ${lk.after_warmup[k]} | ${lk.after[k]} |`,
+    (k) => `| ${label} | ${k.replace(/_/g, " ")} | ${x.before[k]} | — | ${x.after_warmup[k]} | ${x.after[k]} |`,
   ),
+];
+const leakTable = [
+  "| cycles via | counter | before | probe (1 open session) | after warm-up | after all cycles |",
+  "|---|---|---:|---:|---:|---:|",
+  ...leakRows(lk, "flexpa-link"),
+  ...(ctl ? leakRows(ctl, "JS control") : []),
 ].join("\n");
 
 const busy = (meta.busy || "").split(" ").filter(Boolean).map((s) => s.split(":"));
@@ -230,8 +260,8 @@ ${twiggySection}
 
 ## 2. Server: token exchange
 
-${n0(server[0]?.requests ?? 0)} exchanges per row (after ${n0(server[0]?.warmup ?? 0)} unmeasured warm-up exchanges on the same
-client), each client in its own process, against one local stand-in of \`POST /link/exchange\`
+${n0(server[0]?.requests ?? 0)} exchanges per run (after ${n0(server[0]?.warmup ?? 0)} unmeasured warm-up exchanges on the same
+client); each row is the median (by req/s) of ${pick("crate", 64)?.runs ?? 1} interleaved runs; each client runs in its own process, against one local stand-in of \`POST /link/exchange\`
 (\`bench-standin\`: hyper, HTTP/1.1 keep-alive, checks the JSON body, answers a realistic 200 body of
 about 1.1 KB). ${serverMeta.pinning}. The stand-in counted ${n0(serverMeta.served)} successful exchanges
 (expected ${n0(serverMeta.expected)}). Client CPU = user + system time of the client process during the
@@ -241,6 +271,10 @@ typical backend is built; the tokio runtime has one worker per allowed core.
 
 ${serverTable}
 
+${irOf("crate") ? `Instructions per exchange in the client process (callgrind, marginal cost between runs of 1,000 and 3,000
+exchanges at concurrency 64; deterministic, so unaffected by other load on the machine): flexpa-link
+${n0(irOf("crate"))}, bare reqwest ${n0(irOf("reqwest"))} (crate = **${n2(irOf("crate") / irOf("reqwest"))}x**)${irOf("reqwest-typed") ? `, bare reqwest + serde into \`ExchangeResponse\` ${n0(irOf("reqwest-typed"))}` : ""}.
+` : ""}
 Goal (crate within 10% of bare reqwest): ${serverGoals.map((g) => `concurrency ${g.conc}: ${n2(g.vsReqwest)}x, ${g.ok ? "**met**" : "**not met**"}`).join("; ")}.
 
 ## 3. Browser
@@ -263,7 +297,7 @@ instruments see an open session.
 ${leakTable}
 
 Goal (flat after warm-up: iframes, listeners, wasm memory pages, externref slots): ${lk.flat ? "**met**" : "**not met**"}.
-JS heap: ${heapDelta >= 0 ? "+" : ""}${n0(heapDelta)} KB over ${n0(lk.cycles)} cycles (${n1(heapPerCycle)} bytes per cycle).
+JS heap: ${heapDelta >= 0 ? "+" : ""}${n0(heapDelta)} KB over ${n0(lk.cycles)} cycles (${n1(heapPerCycle)} bytes per cycle)${ctl ? `; the control (the same cycles from JavaScript straight on \`window.FlexpaLink\`, in a fresh page, no crate code) grew ${ctlHeapDelta >= 0 ? "+" : ""}${n0(ctlHeapDelta)} KB (${n1(ctlPerCycle)} bytes per cycle): that much is Chromium's own bookkeeping per created iframe` : ""}.
 ${lk.page_errors.length ? `Page errors: ${lk.page_errors.join("; ")}` : "No page errors."} ${n0(lk.us_per_cycle)} µs per cycle (mostly Chromium creating and removing the iframe).
 
 ## Commands

@@ -3,7 +3,7 @@
 //! reqwest POST of the same JSON (the floor for any Rust client).
 //!
 //! ```text
-//! bench-loadgen --client crate|reqwest --base-url http://127.0.0.1:PORT
+//! bench-loadgen --client crate|reqwest|reqwest-typed --base-url http://127.0.0.1:PORT
 //!               [--requests 20000] [--concurrency 64] [--warmup 500]
 //! ```
 //! Prints one JSON line: requests/s, p50/p99 latency in microseconds, and the CPU seconds
@@ -33,6 +33,11 @@ mod native {
     enum Which {
         Crate,
         Reqwest,
+        /// Diagnostic: bare reqwest, then the body parsed into the crate's `ExchangeResponse`.
+        ReqwestTyped,
+        /// Diagnostic: bare reqwest with the crate's two timers per call (reqwest's per-request
+        /// `timeout` and a `tokio::time::timeout_at` around the call).
+        ReqwestTimers,
     }
 
     struct Args {
@@ -45,7 +50,7 @@ mod native {
 
     fn usage(why: &str) -> ! {
         eprintln!(
-            "bench-loadgen: {why}\nusage: bench-loadgen --client crate|reqwest --base-url URL \
+            "bench-loadgen: {why}\nusage: bench-loadgen --client crate|reqwest|reqwest-typed --base-url URL \
              [--requests 20000] [--concurrency 64] [--warmup 500]"
         );
         std::process::exit(2)
@@ -70,7 +75,9 @@ mod native {
                     client = Some(match value.as_str() {
                         "crate" => Which::Crate,
                         "reqwest" => Which::Reqwest,
-                        _ => usage("--client crate|reqwest"),
+                        "reqwest-typed" => Which::ReqwestTyped,
+                        "reqwest-timers" => Which::ReqwestTimers,
+                        _ => usage("--client crate|reqwest|reqwest-typed"),
                     })
                 }
                 "--base-url" => base_url = Some(value.trim_end_matches('/').to_owned()),
@@ -124,7 +131,7 @@ mod native {
         })
     }
 
-    fn reqwest_op(base_url: &str) -> Op {
+    fn reqwest_op(base_url: &str, typed: bool, timers: bool) -> Op {
         // reqwest is built without a bundled TLS provider (as in the crate): install ring, as
         // any app using that build does. Plain http to 127.0.0.1 never uses it.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -133,10 +140,13 @@ mod native {
         Arc::new(move |i| {
             let client = client.clone();
             let url = url.clone();
-            Box::pin(async move {
+            let call = async move {
                 let body = serde_json::json!({ "public_token": public_token(i), "secret_key": SECRET_KEY });
-                let response = client
-                    .post(&url)
+                let mut request = client.post(&url);
+                if timers {
+                    request = request.timeout(Duration::from_secs(30));
+                }
+                let response = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(serde_json::to_vec(&body).map_err(|e| e.to_string())?)
                     .send()
@@ -146,8 +156,24 @@ mod native {
                     return Err(format!("status {}", response.status()));
                 }
                 let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-                std::hint::black_box(bytes);
+                if typed {
+                    let parsed: flexpa_link::server::ExchangeResponse =
+                        serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+                    std::hint::black_box(parsed);
+                } else {
+                    std::hint::black_box(bytes);
+                }
                 Ok(())
+            };
+            Box::pin(async move {
+                if timers {
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+                    tokio::time::timeout_at(deadline, call)
+                        .await
+                        .map_err(|_| "timeout".to_owned())?
+                } else {
+                    call.await
+                }
             })
         })
     }
@@ -234,7 +260,9 @@ mod native {
         runtime.block_on(async {
             let op = match args.client {
                 Which::Crate => crate_op(&args.base_url),
-                Which::Reqwest => reqwest_op(&args.base_url),
+                Which::Reqwest => reqwest_op(&args.base_url, false, false),
+                Which::ReqwestTyped => reqwest_op(&args.base_url, true, false),
+                Which::ReqwestTimers => reqwest_op(&args.base_url, false, true),
             };
             if args.warmup > 0 {
                 let warm = run(&op, 0, args.warmup, args.concurrency).await;
@@ -251,6 +279,8 @@ mod native {
             let client = match args.client {
                 Which::Crate => "crate",
                 Which::Reqwest => "reqwest",
+                Which::ReqwestTyped => "reqwest-typed",
+                Which::ReqwestTimers => "reqwest-timers",
             };
             let line = serde_json::json!({
                 "client": client,
