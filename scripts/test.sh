@@ -189,6 +189,18 @@ step wasm-pack-test do_wasm_pack_test
 #     (examples helper), e.g. `step examples do_examples`.
 step examples-wasm do_examples_wasm
 # --- e2e: Playwright tests of the demo (examples/server + frontends) go here (demo helper).
+do_demo_server() {
+  # The demo backend and its offline Flexpa sandbox (examples/server): tests over real HTTP.
+  x cargo clippy -p flexpa-link-demo-server --all-targets -- -D warnings
+  x cargo test -p flexpa-link-demo-server
+}
+do_e2e() {
+  # The demo in headless Chromium (playwright-core on /usr/bin/chromium). scripts/e2e.sh builds
+  # the server, the vanilla frontend and the npm tarball; screenshots go to test-output/e2e/.
+  x "$ROOT/scripts/e2e.sh"
+}
+step demo-server do_demo_server
+step e2e do_e2e
 # --- npm-pack: building and checking the npm package (npm pack) goes here (examples helper).
 step npm-pack do_npm_pack
 step publish-dry-run do_publish_dry_run
