@@ -27,6 +27,8 @@ extern "C" {
     fn flexpa_open() -> Result<(), JsValue>;
 }
 
+/// Callback style (the baseline): the script's `onload` creates Link.
+#[cfg(not(feature = "async"))]
 #[wasm_bindgen(start)]
 fn start() -> Result<(), JsValue> {
     let document = web_sys::window()
@@ -50,6 +52,38 @@ fn start() -> Result<(), JsValue> {
     script.set_onerror(Some(on_error.unchecked_ref()));
     document.head().ok_or("no head")?.append_child(&script)?;
     Ok(())
+}
+
+/// Async style (feature `async`, an informational second baseline): the same app awaiting the
+/// script's load as a `Promise`, with js-sys's own executor (`js_sys::futures`), as an async
+/// `load().await` API needs.
+#[cfg(feature = "async")]
+#[wasm_bindgen(start)]
+fn start() {
+    js_sys::futures::spawn_local(async {
+        if let Err(e) = load_and_wire().await {
+            console::error_2(&"Flexpa Link:".into(), &e);
+        }
+    });
+}
+
+#[cfg(feature = "async")]
+async fn load_and_wire() -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let script: HtmlScriptElement = document.create_element("script")?.unchecked_into();
+    script.set_src(SCRIPT_SRC);
+    script.set_async(true);
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        script.set_onload(Some(&resolve));
+        script.set_onerror(Some(&reject));
+    });
+    document.head().ok_or("no head")?.append_child(&script)?;
+    js_sys::futures::JsFuture::from(loaded)
+        .await
+        .map_err(|_| JsValue::from_str("could not load the Flexpa Link script"))?;
+    ready(&document)
 }
 
 /// The script has loaded: create Link and wire the button.
