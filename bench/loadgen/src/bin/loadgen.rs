@@ -38,6 +38,8 @@ mod native {
         /// Diagnostic: bare reqwest with the crate's two timers per call (reqwest's per-request
         /// `timeout` and a `tokio::time::timeout_at` around the call).
         ReqwestTimers,
+        /// Diagnostic: bare reqwest inside one `tokio::time::timeout_at` (no reqwest timeout).
+        ReqwestOneTimer,
     }
 
     struct Args {
@@ -77,6 +79,7 @@ mod native {
                         "reqwest" => Which::Reqwest,
                         "reqwest-typed" => Which::ReqwestTyped,
                         "reqwest-timers" => Which::ReqwestTimers,
+                        "reqwest-one-timer" => Which::ReqwestOneTimer,
                         _ => usage("--client crate|reqwest|reqwest-typed"),
                     })
                 }
@@ -131,7 +134,7 @@ mod native {
         })
     }
 
-    fn reqwest_op(base_url: &str, typed: bool, timers: bool) -> Op {
+    fn reqwest_op(base_url: &str, typed: bool, timers: u8) -> Op {
         // reqwest is built without a bundled TLS provider (as in the crate): install ring, as
         // any app using that build does. Plain http to 127.0.0.1 never uses it.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -143,7 +146,7 @@ mod native {
             let call = async move {
                 let body = serde_json::json!({ "public_token": public_token(i), "secret_key": SECRET_KEY });
                 let mut request = client.post(&url);
-                if timers {
+                if timers == 2 {
                     request = request.timeout(Duration::from_secs(30));
                 }
                 let response = request
@@ -166,7 +169,7 @@ mod native {
                 Ok(())
             };
             Box::pin(async move {
-                if timers {
+                if timers > 0 {
                     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
                     tokio::time::timeout_at(deadline, call)
                         .await
@@ -260,9 +263,10 @@ mod native {
         runtime.block_on(async {
             let op = match args.client {
                 Which::Crate => crate_op(&args.base_url),
-                Which::Reqwest => reqwest_op(&args.base_url, false, false),
-                Which::ReqwestTyped => reqwest_op(&args.base_url, true, false),
-                Which::ReqwestTimers => reqwest_op(&args.base_url, false, true),
+                Which::Reqwest => reqwest_op(&args.base_url, false, 0),
+                Which::ReqwestTyped => reqwest_op(&args.base_url, true, 0),
+                Which::ReqwestTimers => reqwest_op(&args.base_url, false, 2),
+                Which::ReqwestOneTimer => reqwest_op(&args.base_url, false, 1),
             };
             if args.warmup > 0 {
                 let warm = run(&op, 0, args.warmup, args.concurrency).await;
@@ -281,6 +285,7 @@ mod native {
                 Which::Reqwest => "reqwest",
                 Which::ReqwestTyped => "reqwest-typed",
                 Which::ReqwestTimers => "reqwest-timers",
+                Which::ReqwestOneTimer => "reqwest-one-timer",
             };
             let line = serde_json::json!({
                 "client": client,
