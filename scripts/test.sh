@@ -205,6 +205,57 @@ step e2e do_e2e
 step npm-pack do_npm_pack
 step publish-dry-run do_publish_dry_run
 # --- fault suite: the fault-injection suite goes here (bench helper). Benchmarks are not run here.
+do_server_build() {
+  # The server client's build promises (tests/server_*.rs run in test-native):
+  # no OpenSSL, native-tls or aws-lc in the `server` tree (rustls + ring only) ...
+  local tree bad
+  tree="$(cargo tree -p flexpa-link --features server -e normal --prefix none)"
+  bad="$(grep -E '^(openssl-sys|openssl|native-tls|aws-lc-sys|aws-lc-rs) ' <<<"$tree" || true)"
+  if [ -n "$bad" ]; then
+    printf 'error: unwanted TLS crates in the server tree:\n%s\n' "$bad" >&2
+    return 1
+  fi
+  echo "server tree: $(wc -l <<<"$tree") crates, no openssl/native-tls/aws-lc"
+  # ... `server` refused on wasm32 with the secret-key message ...
+  local out
+  if out="$(wasm_cargo check -p flexpa-link --target wasm32-unknown-unknown --features server 2>&1)"; then
+    echo "error: --features server built for wasm32; it must be refused" >&2
+    return 1
+  fi
+  grep -q 'a secret key must stay on the server' <<<"$out" || {
+    printf 'error: wasm32 + server failed without the secret-key message:\n%s\n' "$out" >&2
+    return 1
+  }
+  echo "wasm32 + server: refused with the secret-key message"
+  # ... and `pkce` lints and runs in headless Chromium on wasm32 (crypto.getRandomValues).
+  x wasm_clippy -p flexpa-link --all-targets --features pkce -- -D warnings
+  x wasm_cargo test -p flexpa-link --target wasm32-unknown-unknown --features pkce --test pkce_web
+}
+do_fault_suite() {
+  # 64 concurrent clients against the chaos mode of the stand-in API (tests/support/standin.rs)
+  # for FLEXPA_CHAOS_SECS (default 3) seconds, fixed seed (FLEXPA_CHAOS_SEED): every call ends
+  # Ok or with a typed error within its timeout, no panic, no secret in any error.
+  x cargo test -p flexpa-link --features server --test server_chaos -- --nocapture
+}
+do_fuzz() {
+  # cargo-fuzz on the response parser (fuzz/), briefly. It needs a nightly toolchain: without
+  # one the step is skipped, loudly.
+  if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "SKIPPED fuzz: no nightly toolchain here (rustup toolchain install nightly enables it)"
+    return 0
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    x cargo install cargo-fuzz
+  fi
+  mkdir -p fuzz/corpus/parse_response
+  # Native nightly build: drop the wasm32 build-std environment if it is set.
+  x env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP -u CARGO_UNSTABLE_BUILD_STD \
+    cargo +nightly fuzz run --dev -s none parse_response \
+    fuzz/corpus/parse_response fuzz/seeds/parse_response -- -max_total_time="${FUZZ_SECS:-20}"
+}
+step server-build do_server_build
+step fault-suite do_fault_suite
+step fuzz do_fuzz
 
 # ---------------------------------------------------------------------------------------------
 [ "$LIST" = 1 ] && exit 0
