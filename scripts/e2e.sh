@@ -2,7 +2,7 @@
 # End-to-end tests of the demo in headless Chromium (e2e/, playwright-core driving the
 # system's /usr/bin/chromium; no browser is ever downloaded). Builds what they drive:
 #   - the demo server (examples/server), run in sandbox mode on free ports;
-#   - the vanilla frontend (examples/vanilla) into target/demo/vanilla;
+#   - the frontends (examples/vanilla, yew, leptos, dioxus) into target/demo/<name>;
 #   - the npm tarball (scripts/npm-package.sh pack), unless E2E_NPM_TARBALL names one;
 # then runs e2e/tests/*.test.js with node:test. Screenshots of each step land in
 # test-output/e2e/<suite>/<test>/.
@@ -23,8 +23,10 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 echo "+ cargo build -p flexpa-link-demo-server"
 cargo build -p flexpa-link-demo-server
 
-echo "+ scripts/build-example.sh vanilla $TARGET/demo/vanilla"
-"$ROOT/scripts/build-example.sh" vanilla "$TARGET/demo/vanilla"
+# Every frontend in one cargo invocation, as the examples-wasm step of scripts/test.sh builds
+# them (so that, there, this is a no-op build plus wasm-bindgen).
+echo "+ scripts/build-example.sh all $TARGET/demo"
+"$ROOT/scripts/build-example.sh" all "$TARGET/demo"
 
 if [ -z "${E2E_NPM_TARBALL:-}" ]; then
   echo "+ scripts/npm-package.sh pack"
@@ -44,7 +46,7 @@ if [ $# -eq 0 ]; then
   set -- tests/*.test.js
 fi
 export DEMO_SERVER_BIN="$TARGET/debug/flexpa-link-demo-server"
-export E2E_VANILLA_DIR="$TARGET/demo/vanilla"
+export E2E_APPS_DIR="$TARGET/demo"
 echo "+ node --test $*"
 node --test --test-concurrency=1 --test-reporter=spec "$@"
 echo "screenshots: $ROOT/test-output/e2e/"

@@ -16,9 +16,18 @@ export const SERVER_BIN =
   process.env.DEMO_SERVER_BIN ||
   join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "flexpa-link-demo-server");
 
-/** The vanilla frontend's static files (scripts/e2e.sh builds them). */
-export const VANILLA_DIR =
-  process.env.E2E_VANILLA_DIR || join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "demo", "vanilla");
+/** The built frontends, one directory per example (scripts/e2e.sh builds them). */
+export const APPS_DIR = process.env.E2E_APPS_DIR || join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "demo");
+
+/** The vanilla frontend's static files. */
+export const VANILLA_DIR = join(APPS_DIR, "vanilla");
+
+/** Asserts that `dir` holds a frontend built by scripts/build-example.sh. */
+export function assertBuilt(dir) {
+  if (!existsSync(join(dir, "index.html")) || !existsSync(join(dir, "app_bg.wasm"))) {
+    throw new Error(`${dir} has no built frontend: scripts/e2e.sh builds it (scripts/build-example.sh all ${APPS_DIR})`);
+  }
+}
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [

@@ -4,10 +4,9 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import {
   VANILLA_DIR,
+  assertBuilt,
   launchBrowser,
   linkFrame,
   linkThroughSandbox,
@@ -24,10 +23,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
   let browser;
 
   before(async () => {
-    assert.ok(
-      existsSync(join(VANILLA_DIR, "index.html")) && existsSync(join(VANILLA_DIR, "app_bg.wasm")),
-      `${VANILLA_DIR} has no built frontend: scripts/e2e.sh builds it (scripts/build-example.sh vanilla DIR)`,
-    );
+    assertBuilt(VANILLA_DIR);
     server = await startServer({ staticDir: VANILLA_DIR });
     browser = await launchBrowser();
   });
