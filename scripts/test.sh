@@ -157,6 +157,7 @@ do_npm_pack() {
   # The npm package: wasm-pack --target web (feature js) into npm/pkg, checks of the .d.ts,
   # npm pack, the tarball installed into a scratch project, tsc against it, and the JS API in
   # headless Chromium (npm/test/api.test.mjs).
+  x wasm_clippy -p flexpa-link --lib --features js -- -D warnings
   x "$ROOT/scripts/npm-package.sh" test
 }
 

@@ -412,8 +412,8 @@ fn call(f: &Function, arg: &JsValue) {
             None => {
                 let console =
                     Reflect::get(&global, &"console".into()).unwrap_or(JsValue::UNDEFINED);
-                if let Ok(error) = Reflect::get(&console, &"error".into())
-                    .and_then(|e| e.dyn_into::<Function>().map_err(JsValue::from))
+                if let Ok(error) =
+                    Reflect::get(&console, &"error".into()).and_then(|e| e.dyn_into::<Function>())
                 {
                     let _ = error.call1(&console, &thrown);
                 }
