@@ -207,7 +207,7 @@ async fn a_huge_retry_after_ends_the_call_at_once_with_that_value() {
     let started = Instant::now();
     let err = exchange(&server).await;
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(3),
         "it must not sleep"
     );
     assert!(
@@ -223,17 +223,13 @@ async fn a_retry_after_past_the_total_timeout_ends_the_call_at_once() {
         Reply::flexpa_error(429, "Too Many Requests").with_header("Retry-After", "3"),
     )
     .await;
-    let started = Instant::now();
     let err = exchange_with(builder(&server.url()).timeout(Duration::from_secs(1))).await;
+    // Had it slept, the 1 s deadline would have made this a Timeout.
     assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(
-        matches!(err, Error::RateLimited { attempts: 1, .. }),
+        matches!(err, Error::RateLimited { attempts: 1, retry_after: Some(d) } if d == Duration::from_secs(3)),
         "{err:?}"
     );
+    assert_eq!(server.request_count(), 1);
 }
 
 #[tokio::test]
@@ -549,7 +545,7 @@ async fn a_server_slower_than_the_timeout() {
     );
     assert!(err.is_timeout() && err.is_transient());
     assert!(
-        took >= Duration::from_millis(290) && took < Duration::from_millis(1500),
+        took >= Duration::from_millis(290) && took < Duration::from_secs(3),
         "{took:?}"
     );
     assert_eq!(

@@ -167,6 +167,10 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     ///
+    /// Building loads the system's TLS roots (tens of milliseconds): build one client and
+    /// clone it. If the process has no rustls crypto provider yet, this installs *ring* as the
+    /// process default (an application that installed its own keeps it).
+    ///
     /// Errors: [`Error::InsecureBaseUrl`] for a non-https, non-loopback or malformed base URL;
     /// [`Error::Build`] if the HTTP client cannot be built.
     pub fn build(self) -> Result<Client> {
@@ -463,8 +467,7 @@ impl Client {
                 .http
                 .request(call.method.clone(), call.url.clone())
                 .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-                .header(ACCEPT, HeaderValue::from_static(JSON))
-                .timeout(deadline.saturating_duration_since(Instant::now()));
+                .header(ACCEPT, HeaderValue::from_static(JSON));
             request = match call.auth {
                 Auth::None => request,
                 Auth::Bearer(token) => request.bearer_auth(token),
@@ -514,19 +517,17 @@ impl Client {
     ) -> Result<T> {
         let status = response.status();
         let cap = self.inner.max_response_bytes;
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-
         if status.is_success() {
             let body = match read_capped(&mut response, cap).await {
                 Ok(Capped::Whole(body)) => body,
                 Ok(Capped::Over) => return Err(Error::ResponseTooLarge { status, limit: cap }),
                 Err(e) => return Err(self.transport_error(e, TransportKind::Body)),
             };
-            return parse_success(status, &body, content_type.as_deref());
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            return parse_success(status, &body, content_type);
         }
 
         if status.is_redirection() {

@@ -317,6 +317,13 @@ mod tests {
     }
 
     #[test]
+    fn errors_and_clients_cross_threads() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert_send_sync::<super::super::Client>();
+    }
+
+    #[test]
     fn display_forms() {
         let e = Error::RateLimited {
             retry_after: Some(Duration::from_secs(3)),
