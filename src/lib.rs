@@ -46,15 +46,15 @@ compile_error!(
 );
 
 pub mod browser;
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "js", target_arch = "wasm32"))))]
+pub mod js;
 #[cfg(feature = "pkce")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkce")))]
 pub mod pkce;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "js", target_arch = "wasm32"))))]
-pub mod js;
 mod token;
 
 pub use browser::{
