@@ -119,7 +119,7 @@ apt_install() {
     run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
     APT_UPDATED=1
   fi
-  run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
   [ "$DRY_RUN" = 1 ] || did "apt-get installed: $*"
 }
 
