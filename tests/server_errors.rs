@@ -637,3 +637,21 @@ async fn an_unexpected_informational_or_odd_status() {
     let err = exchange(&server).await;
     assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_server_that_closes_idle_connections_does_not_fail_the_next_call() {
+    let server = Standin::always(Reply::FullThenClose {
+        status: 200,
+        body: ok_body().to_string().into_bytes(),
+    })
+    .await;
+    let c = builder(&server.url()).build().unwrap();
+    for _ in 0..3 {
+        c.exchange(&PublicToken::new(PUBLIC).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.request_count(), 3);
+    assert_eq!(server.connections(), 3, "a fresh connection each time");
+}

@@ -1,6 +1,6 @@
 //! Fuzzes the server client's response parsing: every typed response (exchange, introspect,
 //! token, revoke) for 2xx bodies, and the error-body path (Flexpa's JSON error, or a scrubbed
-//! snippet) for every other status.
+//! snippet) for every other status; and the PKCE redirect's query string.
 //!
 //! Input layout: byte 0 picks the status, byte 1 the `Content-Type`, the rest is the body.
 //! Invariants: no panic, and no error text contains a secret the request carried, even when
@@ -46,6 +46,10 @@ fuzz_target!(|data: &[u8]| {
         content_type,
         &[SECRET_KEY, TOKEN],
     );
+    // The PKCE redirect's query string is a response too.
+    if let Err(e) = flexpa_link::pkce::Callback::from_query(&String::from_utf8_lossy(body)) {
+        assert!(!e.to_string().contains(TOKEN));
+    }
     for text in texts {
         assert!(!text.contains(SECRET_KEY), "secret key in an error: {text}");
         assert!(!text.contains(TOKEN), "token in an error: {text}");

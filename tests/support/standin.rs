@@ -133,6 +133,9 @@ pub enum Reply {
     },
     /// Announces a large `Content-Length`, then sends nothing and holds the connection.
     AnnounceAndHold { status: u16, declared: usize },
+    /// A complete response (keep-alive, no `Connection: close`), then the connection is
+    /// closed, as a server whose idle timeout is shorter than the client's pool's.
+    FullThenClose { status: u16, body: Vec<u8> },
 }
 
 impl Reply {
@@ -483,6 +486,15 @@ async fn serve(
                     written.fetch_add(chunk_size as u64, Ordering::SeqCst);
                 }
                 stream.write_all(b"0\r\n\r\n").await?;
+            }
+            Reply::FullThenClose { status, body } => {
+                let json = [("content-type".to_owned(), "application/json".to_owned())];
+                let mut out = head(status, &json, Some(body.len()), false);
+                out.extend_from_slice(&body);
+                stream.write_all(&out).await?;
+                written.fetch_add(body.len() as u64, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                return Ok(());
             }
             Reply::AnnounceAndHold { status, declared } => {
                 let json = [("content-type".to_owned(), "application/json".to_owned())];
