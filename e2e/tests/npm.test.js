@@ -117,4 +117,23 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
+
+  test("npm package: openWithEndpoint opens Link on that plan's sign-in", async (t) => {
+    const shot = screenshots("npm", t.name);
+    const page = await newPage();
+    await page.goto(server.url + "/");
+    await waitForStatus(page, "ready");
+    await page.locator("#link-summit").click();
+    await waitForStatus(page, "open");
+    const link = linkFrame(page);
+    await link.locator("#plan-name").filter({ hasText: "Summit Medicare Advantage" }).waitFor();
+    assert.ok(await link.locator("#screen-plans").isHidden(), "the plan list is skipped");
+    await shot(page, "preselected-sign-in");
+    await link.locator("#fill-sample").click();
+    await link.locator("#sign-in").click();
+    await waitForStatus(page, "success");
+    assert.match(await page.locator("#patient").innerText(), /Robert James Miller/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
 });
