@@ -68,10 +68,28 @@ pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>>
 /// anything and does nothing. A message that arrives later (for instance through a listener a
 /// published version of the script leaks) then reaches no freed Rust code and throws nothing.
 /// Needs no `eval`, so it works under a strict Content Security Policy.
+///
+/// It also re-runs `create` with the same key and no-op callbacks, so that a version of the
+/// script that kept the config object (instead of copying it onto the singleton) lets go of
+/// the Rust closures too.
 pub(crate) fn detach_callbacks(global: &FlexpaLinkGlobal) {
     let noop = noop_function();
+    let config = js_sys::Object::new();
     for key in CALLBACK_KEYS {
-        let _ = js_sys::Reflect::set(global, &JsValue::from_str(key), &noop);
+        let key = JsValue::from_str(key);
+        let _ = js_sys::Reflect::set(global, &key, &noop);
+        let _ = js_sys::Reflect::set(&config, &key, &noop);
+    }
+    let publishable_key = js_sys::Reflect::get(global, &JsValue::from_str("publishableKey"))
+        .unwrap_or(JsValue::UNDEFINED);
+    if publishable_key.as_string().is_some_and(|k| !k.is_empty()) {
+        let _ = js_sys::Reflect::set(
+            &config,
+            &JsValue::from_str("publishableKey"),
+            &publishable_key,
+        );
+        // Ignored on failure: the properties above are already detached.
+        let _ = global.create(&config);
     }
 }
 
