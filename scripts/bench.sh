@@ -74,10 +74,11 @@ wasm_env() {
   env ${WASM_ENV:-} "$@"
 }
 
+# The version of a crate in Cargo.lock (every version, joined by " + ", when there are several).
 locked_version() {
-  awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock"
+  awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/"/, "", $3); v = v (v ? " + " : "") $3 } END { print v }' "$ROOT/Cargo.lock"
 }
-WB_LOCKED="$(locked_version wasm-bindgen)"
+WB_LOCKED="$(locked_version wasm-bindgen | awk '{ print $1 }')"
 WB_CLI="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" || true
 if [[ "$WB_CLI" != "$WB_LOCKED" ]]; then
   echo "wasm-bindgen CLI '${WB_CLI:-none}' != wasm-bindgen $WB_LOCKED in Cargo.lock:" >&2

@@ -157,7 +157,9 @@ function twiggyByCrate(file) {
     const bytes = Number(m[2]);
     if (/function names|"name" section|custom section 'name'/.test(name)) continue;
     let key;
-    const k = name.match(/^[<&(]*(?:dyn )?([a-z_][a-z0-9_]*)\[[0-9a-f]+\]/);
+    // Mangling differs by toolchain: `crate[hash]::path` (Debian rustc-web) or
+    // `crate::path::h<hash>` (rustup); the owner is the first path segment.
+    const k = name.match(/^[<&( ]*(?:dyn |mut )?([a-z_][a-z0-9_]*)(?:\[[0-9a-f]+\])?::/);
     if (name.startsWith("data segment")) key = "static data (strings, tables)";
     else if (k) key = k[1];
     else if (/^(__wbg|__wbindgen|__externref)/.test(name) || /externref shim|Closure\(/.test(name)) key = "wasm-bindgen shims";
@@ -190,7 +192,7 @@ if (tc && th) {
     "",
     "| bytes | function |",
     "|---:|---|",
-    ...tc.fns.slice(0, 15).map(([b, n]) => `| ${n0(b)} | \`${n.replace(/\[[0-9a-f]{8,}\]/g, "").replace(/\|/g, "\\|").slice(0, 140)}\` |`),
+    ...tc.fns.slice(0, 15).map(([b, n]) => `| ${n0(b)} | \`${n.replace(/\[[0-9a-f]{8,}\]/g, "").replace(/::h[0-9a-f]{16}/g, "").replace(/\|/g, "\\|").slice(0, 140)}\` |`),
   ].join("\n");
 }
 
@@ -239,6 +241,8 @@ Measured by \`scripts/bench.sh\` on ${meta.date}, commit ${meta.commit}. Re-run 
 ## Summary
 
 ${table}
+
+${busyNow.length ? "Taken on a shared 2-core machine while other builds and tests ran (details below): req/s, latencies\nand CPU seconds are depressed and noisy; sizes, instruction counts and leak counters are not affected.\n" : ""}Why the goals that are not met are missed, with measured fixes: [bench/ANALYSIS.md](bench/ANALYSIS.md).
 
 ## Machine and versions
 
