@@ -7,7 +7,7 @@
 # NAME is vanilla, yew, leptos, dioxus or minimal, or `all` (then each goes to OUTDIR/NAME,
 # built by one cargo invocation). OUTDIR gets index.html, style.css, app.js and app_bg.wasm.
 # Without --release it is a debug build (fast to compile, bigger); --release uses the
-# workspace's release profile (opt-level z, LTO) and runs `wasm-opt -Oz` when it is installed.
+# workspace's release profile (opt-level z, LTO) and runs `wasm-opt -Oz` when one is installed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +54,22 @@ if [[ "$cli" != "$locked" ]]; then
   exit 1
 fi
 
+# wasm-opt -Oz in place. binaryen from the top-level package.json (npm ci) first: Debian's
+# wasm-opt 108 cannot read what rustc 1.96 emits (reference types' table.fill). Optional: a
+# release build without it is only bigger.
+optimize() {
+  local wasm=$1 opt
+  for opt in "$ROOT/node_modules/.bin/wasm-opt" "$(command -v wasm-opt || true)"; do
+    [[ -n "$opt" && -x "$opt" ]] || continue
+    if "$opt" -Oz "$wasm" -o "$wasm.opt" 2>/dev/null; then
+      mv "$wasm.opt" "$wasm"
+      return 0
+    fi
+    rm -f "$wasm.opt"
+  done
+  echo "build-example.sh: no wasm-opt could read $wasm (npm ci at the top installs binaryen): left unoptimized" >&2
+}
+
 packages=()
 for n in "${names[@]}"; do packages+=(-p "example-$n"); done
 (cd "$ROOT" && wasm_cargo build --target wasm32-unknown-unknown "${cargo_profile[@]}" "${packages[@]}")
@@ -65,12 +81,10 @@ for n in "${names[@]}"; do
   mkdir -p "$dest"
   wasm-bindgen --target web --no-typescript --out-dir "$dest" --out-name app \
     "$target_dir/wasm32-unknown-unknown/$profile/example-$n.wasm"
-  if [[ "$profile" == release ]] && command -v wasm-opt >/dev/null; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      "$dest/app_bg.wasm" -o "$dest/app_bg.wasm"
+  if [[ "$profile" == release ]]; then
+    optimize "$dest/app_bg.wasm"
   fi
   cp "$ROOT/examples/$n/index.html" "$dest/index.html"
   cp "$ROOT/examples/style.css" "$dest/style.css"
-  echo "examples/$n -> $dest ($(du -k "$dest/app_bg.wasm" | cut -f1) KiB wasm, $profile)"
+  echo "examples/$n -> $dest ($profile: $(wc -c <"$dest/app_bg.wasm") bytes wasm, $(gzip -9c "$dest/app_bg.wasm" | wc -c) gzipped)"
 done
