@@ -202,6 +202,9 @@ thread_local! {
 }
 
 /// A created Flexpa Link session.
+///
+/// The live session keeps working without a JavaScript reference (the global calls it);
+/// `destroy()` closes Link and detaches the callbacks. `free()` only releases this handle.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct LinkSession {
