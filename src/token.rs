@@ -6,6 +6,7 @@
 //! accident.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -18,11 +19,11 @@ pub(crate) const MAX_SECRET_LEN: usize = 2048;
 #[error("invalid {kind}: {reason}")]
 pub struct InvalidValue {
     kind: &'static str,
-    reason: String,
+    reason: Cow<'static, str>,
 }
 
 impl InvalidValue {
-    pub(crate) fn new(kind: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind,
             reason: reason.into(),
@@ -43,51 +44,39 @@ impl InvalidValue {
 /// Checks the shape every token and key shares: non-empty, bounded, printable ASCII without
 /// whitespace (which also rules out header and URL injection).
 pub(crate) fn check_opaque(kind: &'static str, value: &str) -> Result<(), InvalidValue> {
+    // Static reasons (no formatting) keep `core::fmt` out of a browser build that never
+    // displays an error.
     if value.is_empty() {
         return Err(InvalidValue::new(kind, "it is empty"));
     }
     if value.len() > MAX_SECRET_LEN {
         return Err(InvalidValue::new(
             kind,
-            format!(
-                "it is {} bytes long, more than the {MAX_SECRET_LEN} allowed",
-                value.len()
-            ),
+            "it is longer than the 2048 bytes allowed",
         ));
     }
-    if let Some(pos) = value.bytes().position(|b| !b.is_ascii_graphic()) {
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(InvalidValue::new(
             kind,
-            format!("it contains whitespace or a non-printable character at byte {pos}"),
+            "it contains whitespace or a non-printable character",
         ));
     }
     Ok(())
 }
 
-/// Checks that `value` starts with one of `prefixes` and has something after it.
+/// Checks that `value` starts with one of `prefixes` and has something after it; `expected`
+/// says which prefixes, in words.
 pub(crate) fn check_prefixed(
     kind: &'static str,
     value: &str,
     prefixes: &[&str],
+    expected: &'static str,
 ) -> Result<(), InvalidValue> {
     check_opaque(kind, value)?;
     match prefixes.iter().find(|p| value.starts_with(*p)) {
         Some(p) if value.len() > p.len() => Ok(()),
-        Some(p) => Err(InvalidValue::new(
-            kind,
-            format!("nothing follows the `{p}` prefix"),
-        )),
-        None => Err(InvalidValue::new(
-            kind,
-            format!(
-                "it must start with {}",
-                prefixes
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-        )),
+        Some(_) => Err(InvalidValue::new(kind, "nothing follows its prefix")),
+        None => Err(InvalidValue::new(kind, expected)),
     }
 }
 
@@ -182,7 +171,13 @@ impl PublishableKey {
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidValue> {
         let key = key.into();
-        check_prefixed("publishable key", &key, &["pk_test_", "pk_live_"]).map_err(|e| {
+        check_prefixed(
+            "publishable key",
+            &key,
+            &["pk_test_", "pk_live_"],
+            "it must start with `pk_test_` or `pk_live_`",
+        )
+        .map_err(|e| {
             if key.starts_with("sk_") {
                 InvalidValue::new(
                     "publishable key",

@@ -183,9 +183,6 @@ async fn a_global_that_is_not_flexpa_link_is_a_typed_error() {
     assert!(matches!(err, Error::InvalidGlobal(_)), "{err:?}");
     set_window("FlexpaLink", js_sys::Object::new().into());
     let err = FlexpaLink::get().unwrap_err();
-    assert_eq!(
-        err,
-        Error::InvalidGlobal("it has no `create` function".into())
-    );
+    assert_eq!(err, Error::InvalidGlobal("it has no `create` function"));
     reset_page();
 }

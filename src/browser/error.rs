@@ -39,7 +39,7 @@ pub enum Error {
     },
 
     /// The script did not finish loading in time. The tag was removed; loading again retries.
-    #[error("the Flexpa Link script {src} did not load within {} ms", timeout.as_millis())]
+    #[error("the Flexpa Link script {src} did not load within {} ms", u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))]
     Timeout {
         /// The absolute URL of the script.
         src: String,
@@ -49,7 +49,7 @@ pub enum Error {
 
     /// `window.FlexpaLink` exists but is not an object with `create`, `open` and `close`.
     #[error("window.FlexpaLink is not a Flexpa Link object: {0}")]
-    InvalidGlobal(String),
+    InvalidGlobal(&'static str),
 
     /// A key or token did not validate (for instance a publishable key without `pk_test_` or
     /// `pk_live_`).
@@ -73,7 +73,7 @@ pub enum Error {
 
     /// A DOM operation the crate needs failed (for instance inserting the `<script>` tag).
     #[error("a DOM operation failed: {0}")]
-    Dom(String),
+    Dom(&'static str),
 
     /// A newer session was created: `window.FlexpaLink` is a singleton, so only the most
     /// recently created [`LinkSession`](crate::LinkSession) is live.
@@ -105,26 +105,24 @@ impl Error {
     /// Converts a value thrown by a method of the global into a typed error.
     pub(crate) fn thrown(method: &'static str, value: wasm_bindgen::JsValue) -> Self {
         use wasm_bindgen::JsCast;
-        if let Some(s) = value.as_string() {
+        if let Some(message) = value.as_string() {
             return Error::Thrown {
                 method,
                 name: None,
-                message: s,
+                message,
             };
         }
-        if value.is_instance_of::<js_sys::Error>() {
-            if let Ok(e) = gloo_utils::errors::JsError::try_from(value.clone()) {
-                return Error::Thrown {
-                    method,
-                    name: Some(e.name),
-                    message: e.message,
-                };
-            }
+        if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+            return Error::Thrown {
+                method,
+                name: Some(error.name().into()),
+                message: error.message().into(),
+            };
         }
         let message = js_sys::JSON::stringify(&value)
             .ok()
             .and_then(|s| s.as_string())
-            .unwrap_or_else(|| String::from("a non-serializable value"));
+            .unwrap_or_else(|| String::from("a value that is not JSON"));
         Error::Thrown {
             method,
             name: None,

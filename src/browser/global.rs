@@ -42,23 +42,23 @@ pub(crate) const CALLBACK_KEYS: [&str; 3] = ["onSuccess", "onExit", "onLoad"];
 /// defined but is not a Flexpa Link object.
 pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>> {
     let value = js_sys::Reflect::get(window, &JsValue::from_str(GLOBAL_NAME))
-        .map_err(|e| Error::InvalidGlobal(Error::thrown("get", e).to_string()))?;
+        .map_err(|_| Error::InvalidGlobal("reading it threw"))?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     if !value.is_object() {
-        return Err(Error::InvalidGlobal(format!(
-            "it is a {}, not an object",
-            value.js_typeof().as_string().unwrap_or_default()
-        )));
+        return Err(Error::InvalidGlobal("it is not an object"));
     }
-    for method in ["create", "open", "close"] {
+    let missing = [
+        ("create", "it has no `create` function"),
+        ("open", "it has no `open` function"),
+        ("close", "it has no `close` function"),
+    ];
+    for (method, reason) in missing {
         let f =
             js_sys::Reflect::get(&value, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
         if !f.is_function() {
-            return Err(Error::InvalidGlobal(format!(
-                "it has no `{method}` function"
-            )));
+            return Err(Error::InvalidGlobal(reason));
         }
     }
     Ok(Some(value.unchecked_into()))

@@ -6,7 +6,6 @@
 
 use core::cell::RefCell;
 use core::time::Duration;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -128,7 +127,7 @@ impl ScriptLoader {
         let receiver = self.start_or_join(&window)?;
         let global = receiver
             .await
-            .unwrap_or_else(|_| Err(Error::InvalidGlobal("the load was abandoned".to_owned())))?;
+            .unwrap_or(Err(Error::InvalidGlobal("the load was abandoned")))?;
         Ok(FlexpaLink { global })
     }
 
@@ -140,7 +139,7 @@ impl ScriptLoader {
         let src = resolve(&document, &self.src)?;
         let (sender, receiver) = oneshot::channel();
         let joined = LOADS.with(|loads| {
-            if let Some(load) = loads.borrow().get(&src) {
+            if let Some((_, load)) = loads.borrow().iter().find(|(s, _)| *s == src) {
                 load.waiters.borrow_mut().push(sender);
                 None
             } else {
@@ -179,7 +178,7 @@ impl ScriptLoader {
             on_error,
             timer,
         });
-        LOADS.with(|loads| loads.borrow_mut().insert(src, load));
+        LOADS.with(|loads| loads.borrow_mut().push((src, load)));
         Ok(receiver)
     }
 
@@ -211,7 +210,8 @@ impl ScriptLoader {
 thread_local! {
     /// In-flight loads by absolute URL. An entry exists only while its load is pending, and
     /// it owns the listeners and the timer, which are dropped (freed) when the load settles.
-    static LOADS: RefCell<HashMap<String, Rc<InFlight>>> = RefCell::new(HashMap::new());
+    /// A page has one or two at most, so a `Vec` (smaller in wasm than a `HashMap`).
+    static LOADS: RefCell<Vec<(String, Rc<InFlight>)>> = const { RefCell::new(Vec::new()) };
 }
 
 struct InFlight {
@@ -235,7 +235,12 @@ enum Outcome {
 /// Settles the in-flight load of `src`: tells every waiter, removes a broken tag, and frees
 /// the listeners and the timer.
 fn finish(src: &str, outcome: Outcome) {
-    let Some(load) = LOADS.with(|loads| loads.borrow_mut().remove(src)) else {
+    let taken = LOADS.with(|loads| {
+        let mut loads = loads.borrow_mut();
+        let index = loads.iter().position(|(s, _)| s == src)?;
+        Some(loads.swap_remove(index).1)
+    });
+    let Some(load) = taken else {
         return;
     };
     let listeners = load._listeners.borrow_mut().take();
@@ -302,9 +307,9 @@ fn create_script(document: &Document) -> Result<HtmlScriptElement> {
         .create_element("script")
         .map_err(dom_error)?
         .dyn_into::<HtmlScriptElement>()
-        .map_err(|_| Error::Dom("document.createElement('script') made no script element".into()))
+        .map_err(|_| Error::Dom("document.createElement('script') made no script element"))
 }
 
-fn dom_error(e: wasm_bindgen::JsValue) -> Error {
-    Error::Dom(Error::thrown("document", e).to_string())
+fn dom_error(_: wasm_bindgen::JsValue) -> Error {
+    Error::Dom("creating or inserting the <script> tag threw")
 }

@@ -52,7 +52,7 @@ struct Inner {
 struct Trampolines {
     _success: Closure<dyn FnMut(JsValue)>,
     _exit: Closure<dyn FnMut(JsValue)>,
-    _load: Closure<dyn FnMut()>,
+    _load: Closure<dyn FnMut(JsValue)>,
 }
 
 #[derive(Default)]
@@ -139,7 +139,8 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
         }),
         _load: Closure::new({
             let weak = weak.clone();
-            move || {
+            // Same signature as the others: one shim less in the wasm and its JS glue.
+            move |_: JsValue| {
                 if let Some(inner) = weak.upgrade() {
                     inner.handle_load();
                 }
@@ -151,7 +152,7 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
     let set = |key: &str, value: &JsValue| {
         js_sys::Reflect::set(&object, &JsValue::from_str(key), value)
             .map(drop)
-            .map_err(|e| Error::Dom(Error::thrown("create", e).to_string()))
+            .map_err(|_| Error::Dom("building the config object threw"))
     };
     set(
         "publishableKey",
@@ -165,7 +166,7 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
     if let Some(id) = user_external_id {
         let user = js_sys::Object::new();
         js_sys::Reflect::set(&user, &"externalId".into(), &JsValue::from_str(&id))
-            .map_err(|e| Error::Dom(Error::thrown("create", e).to_string()))?;
+            .map_err(|_| Error::Dom("building the config object threw"))?;
         optional.push(("user".into(), user.into()));
     }
     if let Some(usage) = usage {
@@ -397,7 +398,7 @@ impl LinkSession {
             &"endpoint".into(),
             &JsValue::from_str(endpoint_id),
         )
-        .map_err(|e| Error::Dom(Error::thrown("open", e).to_string()))?;
+        .map_err(|_| Error::Dom("building the open options threw"))?;
         self.inner
             .global
             .open_with(&options)

@@ -37,7 +37,13 @@ impl SecretKey {
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidValue> {
         let key = key.into();
         let key = key.trim().to_owned();
-        check_prefixed("secret key", &key, &["sk_test_", "sk_live_"]).map_err(|e| {
+        check_prefixed(
+            "secret key",
+            &key,
+            &["sk_test_", "sk_live_"],
+            "it must start with `sk_test_` or `sk_live_`",
+        )
+        .map_err(|e| {
             if key.starts_with("pk_") {
                 InvalidValue::new(
                     "secret key",
