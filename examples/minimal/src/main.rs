@@ -26,7 +26,7 @@ async fn run() -> Result<(), flexpa_link::Error> {
     let button = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("link-button"))
-        .ok_or_else(|| flexpa_link::Error::Dom("#link-button is missing".into()))?;
+        .ok_or_else(|| flexpa_link::Error::Dom("#link-button is missing"))?;
     // The listener owns the session; both live as long as the page.
     EventListener::new(&button, "click", move |_| {
         let _ = session.open();
