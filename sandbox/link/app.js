@@ -2,6 +2,8 @@
  * The sandbox's stand-in for the Flexpa Link app (https://link.flexpa.com/), opened by the Link
  * script in a full-screen iframe with
  *   ?publishableKey=..&openerUrl=..&strict=..&autoExit=..[&endpoint=..][&user=<json>][&usage=..]
+ * (v1), or ?publishableKey=..&openerOrigin=..[&endpoint=..] (the older script published on npm as
+ * @flexpa/link 0.0.8).
  *
  * It speaks the Link protocol to the page that opened it: window.parent.postMessage(
  *   {type: "LOADED"} | {type: "SUCCESS", payload: "public_token_<uuid>"} | {type: "CLOSED"},
@@ -15,7 +17,8 @@
 
   var params = new URLSearchParams(window.location.search);
   var publishableKey = params.get("publishableKey") || "";
-  var openerUrl = params.get("openerUrl") || "";
+  // v1 sends the opener's URL, the older published script its origin.
+  var openerUrl = params.get("openerUrl") || params.get("openerOrigin") || "";
   var requestedEndpoint = params.get("endpoint");
   var user = params.get("user");
   var usage = params.get("usage");
