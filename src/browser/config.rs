@@ -193,12 +193,17 @@ impl LinkConfig {
 
     /// `onExit`: called when the user leaves Link without linking, with the reason the Link
     /// app gave (a string, or its payload as JSON), if any. Once per opening.
+    ///
+    /// Also called, with `None`, when the script removes the Link iframe without calling
+    /// `onExit`: the older script published on npm as `@flexpa/link` 0.0.8 does that when the
+    /// user cancels, and the crate notices the iframe leaving the page.
     pub fn on_exit(mut self, f: impl FnMut(Option<String>) + 'static) -> Self {
         self.on_exit = Some(Box::new(f));
         self
     }
 
     /// `onLoad`: called when the Link app inside the iframe has loaded. Once per opening.
+    /// (The older script published as `@flexpa/link` 0.0.8 never calls it.)
     pub fn on_load(mut self, f: impl FnMut() + 'static) -> Self {
         self.on_load = Some(Box::new(f));
         self

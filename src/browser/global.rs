@@ -64,6 +64,11 @@ pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>>
     Ok(Some(value.unchecked_into()))
 }
 
+/// Whether the global has a function called `name` (older script versions lack `exit`).
+pub(crate) fn has_method(global: &FlexpaLinkGlobal, name: &str) -> bool {
+    js_sys::Reflect::get(global, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
+}
+
 /// Points the global's callbacks at `Function.prototype`, a built-in function that accepts
 /// anything and does nothing. A message that arrives later (for instance through a listener a
 /// published version of the script leaks) then reaches no freed Rust code and throws nothing.

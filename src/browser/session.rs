@@ -10,7 +10,7 @@ use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::token::PublicToken;
 
@@ -45,7 +45,10 @@ struct Inner {
     global: FlexpaLinkGlobal,
     live: Cell<bool>,
     state: RefCell<State>,
-    /// The closures the global holds. Owned here, freed when the session is.
+    /// Watches `document.body` for the iframe of the current opening leaving the page; see
+    /// [`Inner::iframe_removed`]. `None` where `MutationObserver` is missing.
+    watcher: Option<web_sys::MutationObserver>,
+    /// The closures the global (and the watcher) hold. Owned here, freed when the session is.
     trampolines: RefCell<Option<Trampolines>>,
 }
 
@@ -53,6 +56,7 @@ struct Trampolines {
     _success: Closure<dyn FnMut(JsValue)>,
     _exit: Closure<dyn FnMut(JsValue)>,
     _load: Closure<dyn FnMut(JsValue)>,
+    _watch: Closure<dyn FnMut(JsValue)>,
 }
 
 #[derive(Default)]
@@ -63,6 +67,8 @@ struct State {
     finished: bool,
     /// The current opening reported `LOADED`.
     loaded: bool,
+    /// The iframe the script appended for the current opening, while it is watched.
+    iframe: Option<web_sys::Node>,
     /// How the current opening ended, for futures created after the fact.
     outcome: Option<Result<PublicToken>>,
     /// Futures waiting for the current or next outcome.
@@ -107,46 +113,27 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
         on_load,
     } = config;
 
-    let inner = Rc::new(Inner {
-        global: global.clone(),
-        live: Cell::new(false),
-        state: RefCell::new(State {
-            on_success,
-            on_exit,
-            on_load,
-            ..State::default()
-        }),
-        trampolines: RefCell::new(None),
-    });
     // The closures hold a Weak: the session owns them, not the other way round.
+    let mut trampolines = None;
+    let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
+        let t = trampolines_for(weak);
+        let watcher = web_sys::MutationObserver::new(t._watch.as_ref().unchecked_ref()).ok();
+        trampolines = Some(t);
+        Inner {
+            global: global.clone(),
+            live: Cell::new(false),
+            state: RefCell::new(State {
+                on_success,
+                on_exit,
+                on_load,
+                ..State::default()
+            }),
+            watcher,
+            trampolines: RefCell::new(None),
+        }
+    });
     let weak = Rc::downgrade(&inner);
-    let trampolines = Trampolines {
-        _success: Closure::new({
-            let weak = weak.clone();
-            move |payload: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.handle_success(payload);
-                }
-            }
-        }),
-        _exit: Closure::new({
-            let weak = weak.clone();
-            move |payload: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.handle_exit(payload);
-                }
-            }
-        }),
-        _load: Closure::new({
-            let weak = weak.clone();
-            // Same signature as the others: one shim less in the wasm and its JS glue.
-            move |_: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.handle_load();
-                }
-            }
-        }),
-    };
+    let trampolines = trampolines.expect("set by new_cyclic");
 
     let object = js_sys::Object::new();
     let set = |key: &str, value: &JsValue| {
@@ -214,6 +201,46 @@ pub(crate) fn create(global: &FlexpaLinkGlobal, config: LinkConfig) -> Result<Li
     LIVE.with(|live| *live.borrow_mut() = weak);
     SET_KEYS.with(|keys| *keys.borrow_mut() = optional.into_iter().map(|(k, _)| k).collect());
     Ok(LinkSession { inner })
+}
+
+/// The closures handed to the global and to the iframe watcher. Each holds a `Weak`, so a call
+/// after the session is gone does nothing.
+fn trampolines_for(weak: &Weak<Inner>) -> Trampolines {
+    Trampolines {
+        _success: Closure::new({
+            let weak = weak.clone();
+            move |payload: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.handle_success(payload);
+                }
+            }
+        }),
+        _exit: Closure::new({
+            let weak = weak.clone();
+            move |payload: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.handle_exit(payload);
+                }
+            }
+        }),
+        _load: Closure::new({
+            let weak = weak.clone();
+            // Same signature as the others: one shim less in the wasm and its JS glue.
+            move |_: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.handle_load();
+                }
+            }
+        }),
+        _watch: Closure::new({
+            let weak = weak.clone();
+            move |_records: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.iframe_removed();
+                }
+            }
+        }),
+    }
 }
 
 fn option_to_js(key: &str, value: OptionValue) -> Result<JsValue> {
@@ -352,6 +379,7 @@ impl Inner {
             state.open = false;
             (was_open, core::mem::take(&mut state.waiters))
         };
+        self.stop_watching();
         if was_open {
             let _ = self.global.close();
         }
@@ -365,13 +393,104 @@ impl Inner {
         notify(waiters, &Err(why));
     }
 
-    fn opened(&self) {
-        let mut state = self.state.borrow_mut();
-        if !state.open {
+    /// Calls `open` on the global (`open_with` when `options` are given) and, when this starts
+    /// a new opening, watches the iframe the script appends.
+    fn open(&self, options: Option<&js_sys::Object>) -> Result<()> {
+        self.ensure_live()?;
+        let starts = !self.state.borrow().open;
+        let watching = starts && self.start_watching();
+        let opened = match options {
+            Some(options) => self.global.open_with(options),
+            None => self.global.open(),
+        };
+        if let Err(thrown) = opened {
+            if watching {
+                self.stop_watching();
+            }
+            return Err(Error::thrown("open", thrown));
+        }
+        if starts {
+            let mut state = self.state.borrow_mut();
             state.open = true;
             state.finished = false;
             state.loaded = false;
             state.outcome = None;
+        }
+        if watching {
+            self.watch_appended_iframe();
+        }
+        Ok(())
+    }
+
+    /// Starts recording what is appended to and removed from `document.body`.
+    fn start_watching(&self) -> bool {
+        let Some(watcher) = &self.watcher else {
+            return false;
+        };
+        let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        else {
+            return false;
+        };
+        // Drop anything recorded for an earlier opening.
+        watcher.take_records();
+        let options = web_sys::MutationObserverInit::new();
+        options.set_child_list(true);
+        watcher.observe_with_options(&body, &options).is_ok()
+    }
+
+    /// Picks the iframe `open` appended out of the records, and keeps watching for it to leave;
+    /// stops watching when `open` appended none.
+    fn watch_appended_iframe(&self) {
+        let Some(watcher) = &self.watcher else {
+            return;
+        };
+        let mut iframe = None;
+        for record in watcher.take_records() {
+            let record: web_sys::MutationRecord = record.unchecked_into();
+            let added = record.added_nodes();
+            for i in 0..added.length() {
+                if let Some(node) = added.item(i).filter(|n| n.node_name() == "IFRAME") {
+                    iframe = Some(node);
+                }
+            }
+        }
+        match iframe {
+            Some(iframe) => self.state.borrow_mut().iframe = Some(iframe),
+            None => self.stop_watching(),
+        }
+    }
+
+    fn stop_watching(&self) {
+        if let Some(watcher) = &self.watcher {
+            watcher.disconnect();
+        }
+        self.state.borrow_mut().iframe = None;
+    }
+
+    /// `document.body` changed while an opening is watched. When its iframe is gone and neither
+    /// `onSuccess` nor `onExit` ended the opening, the script closed Link without telling:
+    /// the version published on npm as `@flexpa/link` 0.0.8 does so when the user cancels
+    /// (its `CLOSED` handler only closes). That is reported as an exit without a reason, so
+    /// `on_exit` runs and the token future ends instead of waiting forever.
+    ///
+    /// Mutation records arrive in a microtask, after the script's synchronous
+    /// `close(); onSuccess(token)` or `close(); onExit(payload)`, so those always win.
+    fn iframe_removed(&self) {
+        if !self.live.get() {
+            return;
+        }
+        let gone = self
+            .state
+            .borrow()
+            .iframe
+            .as_ref()
+            .is_some_and(|iframe| !iframe.is_connected());
+        if gone {
+            self.stop_watching();
+            // Does nothing when the opening already ended.
+            self.handle_exit(JsValue::UNDEFINED);
         }
     }
 }
@@ -379,13 +498,7 @@ impl Inner {
 impl LinkSession {
     /// Opens the Flexpa Link iframe (`FlexpaLink.open()`). Does nothing if it is already open.
     pub fn open(&self) -> Result<()> {
-        self.inner.ensure_live()?;
-        self.inner
-            .global
-            .open()
-            .map_err(|e| Error::thrown("open", e))?;
-        self.inner.opened();
-        Ok(())
+        self.inner.open(None)
     }
 
     /// Opens Flexpa Link with a health plan preselected, for this opening only
@@ -399,18 +512,14 @@ impl LinkSession {
             &JsValue::from_str(endpoint_id),
         )
         .map_err(|_| Error::Dom("building the open options threw"))?;
-        self.inner
-            .global
-            .open_with(&options)
-            .map_err(|e| Error::thrown("open", e))?;
-        self.inner.opened();
-        Ok(())
+        self.inner.open(Some(&options))
     }
 
     /// Removes the iframe without calling `onExit` (`FlexpaLink.close()`). Futures still
     /// waiting for this opening's token resolve to [`Error::Closed`].
     pub fn close(&self) -> Result<()> {
         self.inner.ensure_live()?;
+        self.inner.stop_watching();
         self.inner
             .global
             .close()
@@ -429,12 +538,25 @@ impl LinkSession {
     }
 
     /// Closes the iframe and calls `onExit` (`FlexpaLink.exit()`), as if the user had left.
+    ///
+    /// On a version of the script without `exit` (the one published on npm as `@flexpa/link`
+    /// 0.0.8), the crate does the same itself: `FlexpaLink.close()`, then `on_exit(None)`.
     pub fn exit(&self) -> Result<()> {
         self.inner.ensure_live()?;
+        if global::has_method(&self.inner.global, "exit") {
+            return self
+                .inner
+                .global
+                .exit()
+                .map_err(|e| Error::thrown("exit", e));
+        }
+        self.inner.stop_watching();
         self.inner
             .global
-            .exit()
-            .map_err(|e| Error::thrown("exit", e))
+            .close()
+            .map_err(|e| Error::thrown("close", e))?;
+        self.inner.handle_exit(JsValue::UNDEFINED);
+        Ok(())
     }
 
     /// The public token of the current opening (or of the next one, if none is under way),

@@ -7,6 +7,10 @@ use wasm_bindgen::prelude::*;
 /// The protocol-faithful stand-in for https://js.flexpa.com/v1/ (also used by the demo).
 pub const STANDIN: &str = include_str!("../../sandbox/flexpa-link.js");
 
+/// A stand-in for the older script published on npm as `@flexpa/link` 0.0.8: no `exit`, no
+/// onExit/onLoad, a `CLOSED` message only closes, one leaked `message` listener per opening.
+pub const STANDIN_0_0_8: &str = include_str!("flexpa-link-0.0.8.js");
+
 /// The origin the published script accepts messages from.
 pub const LINK_ORIGIN: &str = "https://link.flexpa.com";
 
@@ -51,6 +55,7 @@ export function message_listeners() { return window.__testCounters.live.size; }
 export function uncaught_errors() { return window.__testCounters.errors.length; }
 export function last_uncaught_error() { return window.__testCounters.errors.slice(-1)[0] || ""; }
 export function iframes() { return document.querySelectorAll('iframe[title="Flexpa Link"]').length; }
+export function all_iframes() { return document.querySelectorAll("iframe").length; }
 export function iframe_src() {
   const f = document.querySelector('iframe[title="Flexpa Link"]');
   return f ? f.src : "";
@@ -110,6 +115,7 @@ extern "C" {
     pub fn uncaught_errors() -> u32;
     pub fn last_uncaught_error() -> String;
     pub fn iframes() -> u32;
+    pub fn all_iframes() -> u32;
     pub fn iframe_src() -> String;
     pub fn scripts_with_src(src: &str) -> u32;
     pub fn script_attr(src: &str, name: &str) -> Option<String>;

@@ -1,0 +1,160 @@
+// The demo against the Link script Flexpa published on npm (`@flexpa/link` 0.0.8, its
+// dist/flexpa-link.iife.js, installed by e2e/package.json), served at the real default URL
+// https://js.flexpa.com/v1/, with the Link app at its real origin https://link.flexpa.com.
+// Neither host is reachable from the test machines, so Chromium's requests to them are answered
+// here: the script from the npm package, the Link app and its calls from the demo's sandbox.
+// Nothing else changes: the page is the vanilla example, the exchange goes to the sandbox API.
+//
+// 0.0.8 differs from v1: no onExit/onLoad/exit (a cancel only removes the iframe), one leaked
+// message listener per opening, an iframe without a title, `openerOrigin` in the Link URL, and
+// a hard-coded origin check against https://link.flexpa.com.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ROOT,
+  VANILLA_DIR,
+  assertBuilt,
+  launchBrowser,
+  recordExchanges,
+  screenshots,
+  startServer,
+  waitForStatus,
+} from "../lib/harness.js";
+
+// The package's "exports" hide dist/*.iife.js, so read it from the installed directory.
+const PACKAGE_DIR = join(ROOT, "e2e", "node_modules", "@flexpa", "link");
+const PUBLISHED_SCRIPT = readFileSync(join(PACKAGE_DIR, "dist", "flexpa-link.iife.js"), "utf8");
+const PUBLISHED_VERSION = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")).version;
+const SCRIPT_URL = "https://js.flexpa.com/v1/";
+const LINK_ORIGIN = "https://link.flexpa.com";
+const PUBLIC_TOKEN = /^public_token_[0-9a-f-]{36}$/;
+
+describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION})`, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    assertBuilt(VANILLA_DIR);
+    // The file really is the published one, with its hard-coded Link origin.
+    assert.match(PUBLISHED_SCRIPT, /window\.FlexpaLink=/);
+    assert.ok(PUBLISHED_SCRIPT.includes(`"${LINK_ORIGIN}"`));
+    server = await startServer({ staticDir: VANILLA_DIR });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** A page that loads the published script from its real URL, with Link at its real origin. */
+  async function newPage() {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    page.errors = [];
+    page.on("pageerror", (e) => page.errors.push(String(e)));
+    page.served = { script: 0, link: 0 };
+    // The demo's config names the sandbox's script; point the page at the real default URL.
+    await context.route(server.url + "/api/config", async (route) => {
+      const response = await route.fetch();
+      const config = await response.json();
+      assert.equal(config.sandbox, true);
+      await route.fulfill({ response, json: { ...config, scriptUrl: SCRIPT_URL } });
+    });
+    await context.route(SCRIPT_URL, async (route) => {
+      page.served.script += 1;
+      await route.fulfill({ contentType: "text/javascript; charset=utf-8", body: PUBLISHED_SCRIPT });
+    });
+    // https://link.flexpa.com/<path> is the sandbox's Link app (same paths).
+    await context.route(`${LINK_ORIGIN}/**`, async (route) => {
+      page.served.link += 1;
+      const url = new URL(route.request().url());
+      const response = await route.fetch({ url: server.sandboxUrl + url.pathname + url.search });
+      await route.fulfill({ response });
+    });
+    return page;
+  }
+
+  /** The Link iframe: 0.0.8 gives it no title. */
+  function linkIframe(page) {
+    return page.locator(`iframe[src^="${LINK_ORIGIN}/"]`);
+  }
+
+  async function signIn(page, planLabel, shot) {
+    const link = page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`);
+    await link.locator("button.plan", { hasText: planLabel }).click();
+    await link.locator("#sample-username").waitFor();
+    if (shot) await shot(page, "link-sign-in");
+    await link.locator("#username").fill(await link.locator("#sample-username").textContent());
+    await link.locator("#password").fill(await link.locator("#sample-password").textContent());
+    await link.locator("#sign-in").click();
+  }
+
+  test("link a plan: the token reaches the page once and the patient is shown", async (t) => {
+    const shot = screenshots("published-script", t.name);
+    const page = await newPage();
+    const exchanges = recordExchanges(page);
+    await page.goto(server.url + "/");
+    await waitForStatus(page, "ready");
+    assert.equal(page.served.script, 1);
+    assert.equal(await page.locator(`script[src="${SCRIPT_URL}"]`).count(), 1);
+
+    await page.locator("#link-button").click();
+    await waitForStatus(page, "open");
+    const iframe = linkIframe(page);
+    await iframe.waitFor();
+    const src = new URL(await iframe.getAttribute("src"));
+    assert.equal(src.origin, LINK_ORIGIN);
+    assert.equal(src.searchParams.get("openerOrigin"), new URL(server.url).origin);
+    await page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`).locator("button.plan").first().waitFor();
+    await shot(page, "link-open");
+
+    await signIn(page, "Evergreen Health", shot);
+    await waitForStatus(page, "success");
+    assert.equal(await iframe.count(), 0, "the script removed the iframe");
+    assert.match(await page.locator("#patient").innerText(), /Jane Q\. Doe/);
+    assert.match(await page.locator("#coverage").innerText(), /Evergreen PPO 1500/);
+    await shot(page, "success");
+    assert.equal(exchanges.length, 1);
+    assert.match(exchanges[0].body.public_token, PUBLIC_TOKEN);
+    assert.equal((await exchanges[0].answer).status, 200);
+    assert.ok(page.served.link > 0, "the Link app was served at https://link.flexpa.com");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("cancel shows the exit although 0.0.8 never calls onExit; leaked listeners give one token", async (t) => {
+    const shot = screenshots("published-script", t.name);
+    const page = await newPage();
+    const exchanges = recordExchanges(page);
+    await page.goto(server.url + "/");
+    await waitForStatus(page, "ready");
+    const link = page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`);
+
+    // Two cancels: each leaves one of the script's message listeners behind.
+    for (let i = 0; i < 2; i++) {
+      await page.locator("#link-button").click();
+      await link.locator("button.plan").first().waitFor();
+      await link.locator("#cancel").click();
+      await waitForStatus(page, "exited");
+      assert.equal(await linkIframe(page).count(), 0);
+      assert.ok(await page.locator("#link-button").isEnabled());
+    }
+    await shot(page, "exited");
+
+    // The third opening: three listeners see SUCCESS, the page exchanges one token once.
+    await page.locator("#link-button").click();
+    await signIn(page, "Summit Medicare Advantage");
+    await waitForStatus(page, "success");
+    assert.match(await page.locator("#patient").innerText(), /Robert James Miller/);
+    await page.waitForTimeout(300); // a second exchange would have started by now
+    assert.equal(exchanges.length, 1, "one exchange for one token");
+    assert.equal(await page.locator("#status").textContent(), "success");
+    await shot(page, "linked-after-cancels");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});
