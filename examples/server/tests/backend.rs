@@ -9,7 +9,7 @@ use flexpa_link::server::SecretKey;
 use flexpa_link::PublishableKey;
 use flexpa_link_demo_server::backend::{self, Backend, ScriptUrl};
 use flexpa_link_demo_server::flexpa::Flexpa;
-use flexpa_link_demo_server::sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
+use flexpa_link_demo_server::sandbox::{data, RateLimit, Sandbox, SandboxConfig, SignIn, Usage};
 use reqwest::header::{CONTENT_TYPE, HOST};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -23,7 +23,15 @@ struct Demo {
 
 /// The sandbox, and a backend using it with `secret_key` (the sandbox's when `None`).
 async fn start(secret_key: Option<String>, static_dir: Option<PathBuf>) -> Demo {
-    let sandbox = Sandbox::new(SandboxConfig::random());
+    start_with(SandboxConfig::random(), secret_key, static_dir).await
+}
+
+async fn start_with(
+    config: SandboxConfig,
+    secret_key: Option<String>,
+    static_dir: Option<PathBuf>,
+) -> Demo {
+    let sandbox = Sandbox::new(config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sandbox_addr = listener.local_addr().unwrap();
     tokio::spawn(sandbox.clone().serve(listener));
@@ -288,4 +296,61 @@ async fn serves_the_static_frontend_or_the_builtin_page() {
         .await
         .unwrap();
     assert!(page.contains(r#"id="link-button""#) && page.contains("Link your health data"));
+}
+
+#[tokio::test]
+async fn a_rate_limited_exchange_is_a_503_with_retry_after_and_the_token_survives() {
+    // One request per two minutes: the backend's exchange is refused with `Retry-After: 120`,
+    // longer than the crate's client waits.
+    let config = SandboxConfig {
+        rate_limit: Some(RateLimit {
+            burst: 1,
+            refill: std::time::Duration::from_secs(120),
+        }),
+        ..SandboxConfig::random()
+    };
+    let demo = start_with(config, None, None).await;
+    let token = demo.sign_in("evergreen-health-sandbox");
+    let spent = reqwest::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{}/link/introspect",
+            demo.sandbox_port
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spent.status(), StatusCode::UNAUTHORIZED);
+
+    let response = demo
+        .http
+        .post(format!("{}/api/exchange", demo.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "public_token": token }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "120");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "Service Unavailable");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("Try again in a moment"), "{message}");
+    assert!(!message.contains(&token));
+
+    // The public token was not spent: exchanged directly from another address, it works.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 4]))
+        .build()
+        .unwrap();
+    let direct = other
+        .post(format!(
+            "http://127.0.0.1:{}/link/exchange",
+            demo.sandbox_port
+        ))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "public_token": token, "secret_key": demo.sandbox.secret_key() }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::OK);
 }

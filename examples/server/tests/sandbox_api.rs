@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use flexpa_link_demo_server::sandbox::{Sandbox, SandboxConfig, SignIn, SignInError, Usage};
+use flexpa_link_demo_server::sandbox::{
+    RateLimit, Sandbox, SandboxConfig, SignIn, SignInError, Usage,
+};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -738,4 +740,201 @@ fn debug_output_never_shows_the_secret_key() {
     assert!(!format!("{config:?}").contains(&secret));
     assert!(!format!("{sandbox:?}").contains(&secret));
     assert!(format!("{sandbox:?}").contains("<redacted>"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limiting: 429 with Retry-After and Flexpa's error body.
+
+fn crate_client(s: &Running) -> flexpa_link::server::Client {
+    flexpa_link::server::Client::builder(
+        flexpa_link::server::SecretKey::new(s.sandbox.secret_key().to_string()).unwrap(),
+    )
+    .publishable_key(
+        flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap(),
+    )
+    .base_url(&s.base)
+    .build()
+    .unwrap()
+}
+
+/// A client connecting from another loopback address (its own rate-limit bucket).
+fn http_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+fn limited(burst: u32, refill: Duration) -> SandboxConfig {
+    SandboxConfig {
+        rate_limit: Some(RateLimit { burst, refill }),
+        ..SandboxConfig::random()
+    }
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn rate_limited_calls_get_429_retry_after_and_flexpa_body() {
+    let s = start_with(limited(2, Duration::from_secs(30))).await;
+    let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
+    for remaining in ["1", "0"] {
+        let response = s
+            .http
+            .get(format!("{}/link/introspect", s.base))
+            .bearer_auth("not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(header(&response, "x-ratelimit-limit"), "2");
+        assert_eq!(header(&response, "x-ratelimit-remaining"), remaining);
+    }
+    let response = s
+        .http
+        .post(format!("{}/link/exchange", s.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "public_token": token, "secret_key": s.sandbox.secret_key() }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after"), "30");
+    assert_eq!(header(&response, "x-ratelimit-remaining"), "0");
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    assert!(header(&response, "content-type").starts_with("application/json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        flexpa_error(
+            429,
+            "Too Many Requests",
+            "Rate limit exceeded, retry in 30 seconds"
+        )
+    );
+    // FHIR and the consent page are limited too.
+    let (status, _, body) = s.get("/fhir/Patient", Some("x")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["statusCode"], 429);
+    assert_eq!(
+        s.http
+            .get(format!("{}/link/auth", s.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The Link app is not the API: it is never limited.
+    let page = s.http.get(format!("{}/", s.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // Another client address has its own bucket; the refused exchange did not spend the token.
+    let other = http_from([127, 0, 0, 2]);
+    let response = other
+        .post(format!("{}/link/exchange", s.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "public_token": token, "secret_key": s.sandbox.secret_key() }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["patient"], format!("Patient/{JANE}"));
+}
+
+#[tokio::test]
+async fn the_crate_client_waits_out_a_429_and_spends_the_token_once() {
+    let s = start_with(limited(1, Duration::from_secs(1))).await;
+    let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
+    let public = flexpa_link::PublicToken::new(token).unwrap();
+    let client = crate_client(&s);
+    // Empty the bucket.
+    let (status, _, _) = s.get("/link/introspect", Some("x")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let started = std::time::Instant::now();
+    let tokens = client.exchange(&public).await.unwrap();
+    // It was refused with `Retry-After: 1`, waited, and the retry went through.
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(
+        tokens.patient.as_deref(),
+        Some("Patient/c4e5f6a7-8b9c-4d0e-a1f2-b3c4d5e6f708")
+    );
+
+    // The retried exchange used the token once: a second one is refused as a reuse.
+    let err = client.exchange(&public).await.unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        api.message(),
+        Some("Invalid public token. Public token has already been used.")
+    );
+}
+
+#[tokio::test]
+async fn a_long_retry_after_ends_the_clients_call_and_keeps_the_token() {
+    let s = start_with(limited(1, Duration::from_secs(120))).await;
+    let token = s.sign_in("bayside-medicaid-sandbox", Usage::OneTime, None);
+    let client = crate_client(&s);
+    let (status, _, _) = s.get("/link/introspect", Some("x")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let err = client
+        .exchange(&flexpa_link::PublicToken::new(token.clone()).unwrap())
+        .await
+        .unwrap_err();
+    match err {
+        flexpa_link::server::Error::RateLimited {
+            retry_after,
+            attempts,
+        } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(120)));
+            assert_eq!(attempts, 1);
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    let other = http_from([127, 0, 0, 3]);
+    let response = other
+        .post(format!("{}/link/exchange", s.base))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "public_token": token, "secret_key": s.sandbox.secret_key() }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the token was not spent");
+}
+
+#[tokio::test]
+async fn the_default_rate_limit_is_generous_and_can_be_turned_off() {
+    assert_eq!(
+        SandboxConfig::random().rate_limit,
+        Some(RateLimit::GENEROUS)
+    );
+    let s = start().await;
+    for _ in 0..150 {
+        let (status, _, _) = s.get("/link/introspect", Some("x")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let s = start_with(SandboxConfig {
+        rate_limit: None,
+        ..limited(1, Duration::from_secs(60))
+    })
+    .await;
+    for _ in 0..5 {
+        let response = s
+            .http
+            .get(format!("{}/link/introspect", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get("x-ratelimit-limit").is_none());
+    }
 }

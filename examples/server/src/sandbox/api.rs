@@ -1,7 +1,10 @@
 //! The stand-in Flexpa API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token`
-//! (refresh), `POST /link/revoke`, and FHIR reads and searches under `/fhir/`, as
+//! (refresh, and the PKCE flow's code exchange), `POST /link/revoke`, the PKCE flow's consent
+//! page `/link/auth` (see [`super::consent`]), and FHIR reads and searches under `/fhir/`, as
 //! `flexpa-protocol.md` describes them. Errors are Flexpa's JSON
-//! `{"statusCode", "error", "message"}`; FHIR "not found" is an `OperationOutcome`.
+//! `{"statusCode", "error", "message"}` (the OAuth code exchange answers OAuth's
+//! `{"error", "error_description"}`); FHIR "not found" is an `OperationOutcome`. Every route is
+//! rate limited (see [`super::ratelimit`]).
 
 // The request helpers return the finished error `Response`; its size does not matter here.
 #![allow(clippy::result_large_err)]
@@ -11,6 +14,7 @@ use std::collections::HashMap;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,9 +23,11 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use flexpa_link::pkce::CodeVerifier;
+
 use super::data::{self, Plan};
 use super::store::{AccessGrant, Authorization, Issued, RefreshTokenError};
-use super::{request_origin, Sandbox};
+use super::{consent, ratelimit, request_origin, Sandbox};
 
 /// Request bodies over this are refused with 413, as Flexpa's API server does.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -35,7 +41,12 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/link/revoke", post(revoke))
         .route("/fhir/{resource_type}", get(fhir_search))
         .route("/fhir/{resource_type}/{id}", get(fhir_read))
+        .route("/link/auth", get(consent::authorize).post(consent::consent))
         .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            sandbox.clone(),
+            ratelimit::middleware,
+        ))
         .with_state(sandbox)
 }
 
@@ -248,8 +259,10 @@ async fn introspect(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Respo
     }
 }
 
-/// `POST /link/token`, form body `grant_type=refresh_token&refresh_token=..`, HTTP Basic
-/// `publishable_key:secret_key`.
+/// `POST /link/token`, form body: `grant_type=refresh_token&refresh_token=..` with HTTP Basic
+/// `publishable_key:secret_key`, or the PKCE flow's
+/// `grant_type=authorization_code&code=..&code_verifier=..&redirect_uri=..&client_id=..`
+/// (a public client: no secret).
 async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = match read_body(body).await {
@@ -258,6 +271,15 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
     };
     if media_type(&parts.headers).as_deref() != Some("application/x-www-form-urlencoded") {
         return unsupported_media_type(&parts.headers);
+    }
+    let pairs: Option<Vec<(String, String)>> = serde_urlencoded::from_bytes(&bytes).ok();
+    let is_code_grant = pairs.as_ref().is_some_and(|pairs| {
+        pairs
+            .iter()
+            .any(|(k, v)| k == "grant_type" && v == "authorization_code")
+    });
+    if let (true, Some(pairs)) = (is_code_grant, &pairs) {
+        return code_grant(&sandbox, pairs);
     }
     let credentials = parts
         .headers
@@ -277,10 +299,10 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
             "Invalid client credentials: HTTP Basic auth must be publishable_key:secret_key.",
         );
     }
-    let form: HashMap<String, String> = match serde_urlencoded::from_bytes(&bytes) {
-        Ok(form) => form,
-        Err(_) => return flexpa_error(StatusCode::BAD_REQUEST, "body must be a form"),
+    let Some(pairs) = pairs else {
+        return flexpa_error(StatusCode::BAD_REQUEST, "body must be a form");
     };
+    let form: HashMap<String, String> = pairs.into_iter().collect();
     let Some(grant_type) = form.get("grant_type") else {
         return flexpa_error(
             StatusCode::BAD_REQUEST,
@@ -291,7 +313,8 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
         return flexpa_error(
             StatusCode::BAD_REQUEST,
             format!(
-                "Unsupported grant_type '{}': the sandbox supports refresh_token",
+                "Unsupported grant_type '{}': the sandbox supports refresh_token and \
+                 authorization_code",
                 grant_type.chars().take(40).collect::<String>()
             ),
         );
@@ -312,6 +335,90 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
             StatusCode::BAD_REQUEST,
             "Invalid refresh token. Refresh token has expired.",
         ),
+    }
+}
+
+/// An OAuth 2.0 error answer of the token endpoint (RFC 6749 5.2).
+fn oauth_error(status: StatusCode, error: &str, description: impl Into<String>) -> Response {
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": description.into() })),
+    )
+        .into_response();
+    no_store(&mut response);
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// `grant_type=authorization_code`: checks the parameters, the client, then redeems the code
+/// (which checks its lifetime, single use, `redirect_uri`, `client_id` and the S256 challenge).
+fn code_grant(sandbox: &Sandbox, pairs: &[(String, String)]) -> Response {
+    const PARAMS: [&str; 5] = [
+        "grant_type",
+        "code",
+        "code_verifier",
+        "redirect_uri",
+        "client_id",
+    ];
+    let mut values: [Option<&str>; 5] = [None; 5];
+    for (name, value) in pairs {
+        let Some(i) = PARAMS.iter().position(|p| p == name) else {
+            continue;
+        };
+        if values[i].is_some() {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("Parameter '{name}' is repeated."),
+            );
+        }
+        values[i] = Some(value);
+    }
+    let [_, code, verifier, redirect_uri, client_id] = values;
+    let (Some(code), Some(verifier), Some(redirect_uri), Some(client_id)) =
+        (code, verifier, redirect_uri, client_id)
+    else {
+        let missing: Vec<&str> = PARAMS
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(p, _)| *p)
+            .collect();
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Missing required parameter(s): {}.", missing.join(", ")),
+        );
+    };
+    if client_id != sandbox.publishable_key() {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Unknown client_id: it must be the app's publishable key.",
+        );
+    }
+    // The verifier's format is checked by the crate's own type; its S256 challenge is what
+    // the authorization request carried.
+    let challenge = CodeVerifier::new(verifier)
+        .ok()
+        .map(|v| v.challenge().as_str().to_owned());
+    let result = sandbox
+        .store()
+        .redeem_code(code, client_id, redirect_uri, challenge.as_deref());
+    match result {
+        Ok(issued) => {
+            let mut body = issued_json(&issued);
+            body["token_type"] = json!("Bearer");
+            body["scope"] = json!(consent::SCOPE);
+            let mut response = json_ok(body);
+            response
+                .headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        Err(e) => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", e.description()),
     }
 }
 

@@ -7,9 +7,16 @@
 //!   `public_token_<uuid>`) and `CLOSED` to the page that opened it, with that page's origin as
 //!   the target origin. Its sign-in (`POST /sandbox/sign-in`) is the only way to mint a public
 //!   token;
-//! - the API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token` (refresh),
-//!   `POST /link/revoke`, and FHIR `Patient`, `Coverage`, `ExplanationOfBenefit` reads and
-//!   searches with sample R4 data (see [`data`]).
+//! - the API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token` (refresh, and
+//!   the PKCE code exchange), `POST /link/revoke`, and FHIR `Patient`, `Coverage`,
+//!   `ExplanationOfBenefit` reads and searches with sample R4 data (see [`data`]);
+//! - Flexpa's OAuth 2.0 PKCE flow ("Consent"): `GET /link/auth?response_type=code&client_id=..`
+//!   shows a consent page (pick a sample plan, sign in with the sample credentials, or cancel)
+//!   and redirects to the app's `redirect_uri` with a single-use `code` (or an OAuth `error`);
+//!   `POST /link/token` `grant_type=authorization_code` turns the code into tokens.
+//!
+//! The API is rate limited per client address ([`RateLimit`]; generous by default): past the
+//! limit it answers 429 with `Retry-After`, as Flexpa does.
 //!
 //! Serve it on its own origin (its own port): the Link script only accepts messages from the
 //! Link app's origin, so the page and the Link app must differ for the check to mean anything.
@@ -28,7 +35,9 @@ pub mod data;
 pub mod store;
 
 mod api;
+mod consent;
 mod link_app;
+mod ratelimit;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -41,8 +50,10 @@ use tokio::net::TcpListener;
 use uuid::Uuid;
 
 pub use api::flexpa_error;
+pub use ratelimit::RateLimit;
 pub use store::Usage;
 
+use ratelimit::Limiter;
 use store::Store;
 
 /// The sandbox's app credentials and token lifetimes.
@@ -56,6 +67,14 @@ pub struct SandboxConfig {
     pub public_token_ttl: Duration,
     /// How long an access token lives (`expires_in`; here 30 minutes).
     pub access_token_ttl: Duration,
+    /// How long an authorization code of the PKCE flow can be exchanged (here 60 seconds).
+    pub authorization_code_ttl: Duration,
+    /// The usage of authorizations made through the PKCE flow, whose authorization URL has no
+    /// `usage` parameter (here `MULTIPLE`: refresh tokens on refreshable plans).
+    pub consent_usage: Usage,
+    /// The API's rate limit per client address; `None` turns it off. Default
+    /// [`RateLimit::GENEROUS`].
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl SandboxConfig {
@@ -70,6 +89,9 @@ impl SandboxConfig {
             ),
             public_token_ttl: Duration::from_secs(600),
             access_token_ttl: Duration::from_secs(1800),
+            authorization_code_ttl: Duration::from_secs(60),
+            consent_usage: Usage::Multiple,
+            rate_limit: Some(RateLimit::GENEROUS),
         }
     }
 }
@@ -81,6 +103,9 @@ impl fmt::Debug for SandboxConfig {
             .field("secret_key", &"<redacted>")
             .field("public_token_ttl", &self.public_token_ttl)
             .field("access_token_ttl", &self.access_token_ttl)
+            .field("authorization_code_ttl", &self.authorization_code_ttl)
+            .field("consent_usage", &self.consent_usage)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -136,6 +161,7 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     store: Mutex<Store>,
+    limiter: Limiter,
     local_addr: OnceLock<SocketAddr>,
 }
 
@@ -150,11 +176,14 @@ impl fmt::Debug for Sandbox {
 impl Sandbox {
     /// A sandbox with these credentials and lifetimes.
     pub fn new(config: SandboxConfig) -> Self {
-        let store = Store::new(config.public_token_ttl, config.access_token_ttl);
+        let store = Store::new(config.public_token_ttl, config.access_token_ttl)
+            .with_code_ttl(config.authorization_code_ttl);
+        let limiter = Limiter::new(config.rate_limit);
         Sandbox {
             inner: Arc::new(Inner {
                 config,
                 store: Mutex::new(store),
+                limiter,
                 local_addr: OnceLock::new(),
             }),
         }
@@ -198,33 +227,45 @@ impl Sandbox {
             return Err(SignInError::InvalidPublishableKey);
         }
         let plan = data::plan(sign_in.endpoint).ok_or(SignInError::UnknownEndpoint)?;
-        if sign_in.username.trim() != plan.username || sign_in.password != plan.password {
-            return Err(SignInError::WrongCredentials);
-        }
+        check_credentials(plan, sign_in.username, sign_in.password)?;
         Ok(self
             .store()
             .authorize(plan, sign_in.external_id.clone(), sign_in.usage))
     }
 
-    /// Everything: the Link script, the Link app and the API.
+    /// Everything: the Link script, the Link app, the API and the consent page.
     pub fn router(&self) -> Router {
         link_app::router(self.clone())
             .merge(api::router(self.clone()))
             .fallback(api::not_found)
     }
 
-    /// Only the API (`/link/*`, `/fhir/*`).
+    /// Only the API (`/link/*` including the consent page, `/fhir/*`).
     pub fn api_router(&self) -> Router {
         api::router(self.clone()).fallback(api::not_found)
     }
 
-    /// Serves [`Sandbox::router`] on `listener` until the task is dropped.
+    /// Serves [`Sandbox::router`] on `listener` until the task is dropped (with each
+    /// connection's address, which the rate limit is kept by).
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
         if let Ok(addr) = listener.local_addr() {
             let _ = self.inner.local_addr.set(addr);
         }
-        axum::serve(listener, self.router()).await
+        axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     }
+}
+
+/// The sample member's user name (surrounding spaces forgiven) and password.
+fn check_credentials(plan: &data::Plan, username: &str, password: &str) -> Result<(), SignInError> {
+    if username.trim() != plan.username || password != plan.password {
+        return Err(SignInError::WrongCredentials);
+    }
+    Ok(())
 }
 
 /// `http://host[:port]` as the client reached us: the request's `Host` when it is a plain

@@ -158,6 +158,84 @@ pub enum RefreshTokenError {
     Expired,
 }
 
+/// An authorization request of the OAuth PKCE flow (`GET /link/auth`), checked and waiting for
+/// the patient on the consent page.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    /// The app's publishable key.
+    pub client_id: String,
+    /// Where the patient goes back to.
+    pub redirect_uri: String,
+    /// The S256 `code_challenge`.
+    pub code_challenge: String,
+    /// The app's `state`, echoed on the redirect.
+    pub state: Option<String>,
+    /// `flexpa_external_id`.
+    pub external_id: String,
+    /// `flexpa_endpoint_id`, if the app preselected a plan.
+    pub endpoint: Option<String>,
+}
+
+struct PendingRequest {
+    request: AuthRequest,
+    expires: Instant,
+}
+
+struct CodeGrant {
+    authorization: Uuid,
+    client_id: String,
+    redirect_uri: String,
+    code_challenge: String,
+    expires: Instant,
+    used: bool,
+}
+
+/// Why an authorization code was refused (`invalid_grant`, RFC 6749 5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeError {
+    /// Never issued (or long forgotten).
+    Unknown,
+    /// Already presented once: codes are single-use (and its tokens are now revoked).
+    Used,
+    /// Older than the code lifetime.
+    Expired,
+    /// `client_id` is not the one the code was issued to.
+    ClientMismatch,
+    /// `redirect_uri` is not the one of the authorization request.
+    RedirectMismatch,
+    /// `code_verifier` is not 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`.
+    MalformedVerifier,
+    /// base64url(SHA-256(`code_verifier`)) is not the `code_challenge`.
+    VerifierMismatch,
+}
+
+impl CodeError {
+    /// The `error_description` of the 400 answer.
+    pub fn description(self) -> &'static str {
+        match self {
+            CodeError::Unknown => "Invalid authorization code.",
+            CodeError::Used => {
+                "Invalid authorization code. Authorization code has already been used; \
+                 the tokens issued for it are revoked."
+            }
+            CodeError::Expired => "Invalid authorization code. Authorization code has expired.",
+            CodeError::ClientMismatch => {
+                "client_id does not match the client the authorization code was issued to."
+            }
+            CodeError::RedirectMismatch => {
+                "redirect_uri does not match the redirect_uri of the authorization request."
+            }
+            CodeError::MalformedVerifier => {
+                "code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' \
+                 and '~' (RFC 7636)."
+            }
+            CodeError::VerifierMismatch => {
+                "PKCE verification failed: code_verifier does not match the code_challenge."
+            }
+        }
+    }
+}
+
 /// What an exchange or a refresh hands out.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -181,8 +259,14 @@ pub struct Store {
     public: HashMap<String, PublicGrant>,
     access: HashMap<String, AccessGrant>,
     refresh: HashMap<String, RefreshGrant>,
+    code_ttl: Duration,
+    requests: HashMap<String, PendingRequest>,
+    codes: HashMap<String, CodeGrant>,
     inserts: u64,
 }
+
+/// How long the consent page waits for the patient.
+const REQUEST_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// How long spent tokens are remembered, to answer "already used" / "expired" precisely.
 const REMEMBER: Duration = Duration::from_secs(3600);
@@ -212,17 +296,119 @@ impl Store {
             public: HashMap::new(),
             access: HashMap::new(),
             refresh: HashMap::new(),
+            code_ttl: Duration::from_secs(60),
+            requests: HashMap::new(),
+            codes: HashMap::new(),
             inserts: 0,
         }
     }
 
-    /// A signed-in patient: a new authorization and its public token `public_token_<uuid>`.
-    pub fn authorize(
+    /// The lifetime of authorization codes (default 60 seconds).
+    pub fn with_code_ttl(mut self, code_ttl: Duration) -> Self {
+        self.code_ttl = code_ttl;
+        self
+    }
+
+    /// Keeps a checked authorization request for the consent page; returns its id (random,
+    /// the consent page's forms carry it).
+    pub fn begin_request(&mut self, request: AuthRequest) -> String {
+        self.prune();
+        let id = random_part();
+        self.requests.insert(
+            id.clone(),
+            PendingRequest {
+                request,
+                expires: Instant::now() + REQUEST_TTL,
+            },
+        );
+        id
+    }
+
+    /// The pending authorization request with this id, unless it expired or was completed.
+    pub fn pending_request(&self, id: &str) -> Option<AuthRequest> {
+        self.requests
+            .get(id)
+            .filter(|p| Instant::now() < p.expires)
+            .map(|p| p.request.clone())
+    }
+
+    /// Completes (removes) a pending authorization request.
+    pub fn finish_request(&mut self, id: &str) -> Option<AuthRequest> {
+        self.requests
+            .remove(id)
+            .filter(|p| Instant::now() < p.expires)
+            .map(|p| p.request)
+    }
+
+    /// The patient consented on the consent page: a new authorization and its single-use,
+    /// short-lived authorization code.
+    pub fn authorize_code(
+        &mut self,
+        plan: &'static Plan,
+        request: &AuthRequest,
+        usage: Usage,
+    ) -> String {
+        let id = self.new_authorization(plan, Some(request.external_id.clone()), usage);
+        let code = random_part();
+        self.codes.insert(
+            code.clone(),
+            CodeGrant {
+                authorization: id,
+                client_id: request.client_id.clone(),
+                redirect_uri: request.redirect_uri.clone(),
+                code_challenge: request.code_challenge.clone(),
+                expires: Instant::now() + self.code_ttl,
+                used: false,
+            },
+        );
+        code
+    }
+
+    /// Redeems an authorization code (`grant_type=authorization_code`). `challenge` is
+    /// base64url(SHA-256(code_verifier)), `None` for a malformed verifier.
+    ///
+    /// Any presentation spends the code, successful or not (a code shown with the wrong
+    /// verifier may have been stolen); presenting a spent code again also revokes every
+    /// token issued for it (RFC 6749 4.1.2).
+    pub fn redeem_code(
+        &mut self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: &str,
+        challenge: Option<&str>,
+    ) -> Result<Issued, CodeError> {
+        let grant = self.codes.get_mut(code).ok_or(CodeError::Unknown)?;
+        if grant.used {
+            let id = grant.authorization;
+            self.revoke_authorization(id);
+            return Err(CodeError::Used);
+        }
+        grant.used = true;
+        if Instant::now() >= grant.expires {
+            return Err(CodeError::Expired);
+        }
+        if grant.client_id != client_id {
+            return Err(CodeError::ClientMismatch);
+        }
+        if grant.redirect_uri != redirect_uri {
+            return Err(CodeError::RedirectMismatch);
+        }
+        let challenge = challenge.ok_or(CodeError::MalformedVerifier)?;
+        if grant.code_challenge != challenge {
+            return Err(CodeError::VerifierMismatch);
+        }
+        let id = grant.authorization;
+        let auth = self.authorizations.get_mut(&id).ok_or(CodeError::Unknown)?;
+        auth.state = AuthState::Exchanged;
+        Ok(self.issue(id))
+    }
+
+    fn new_authorization(
         &mut self,
         plan: &'static Plan,
         external_id: Option<String>,
         usage: Usage,
-    ) -> String {
+    ) -> Uuid {
         self.prune();
         let id = Uuid::new_v4();
         self.authorizations.insert(
@@ -234,6 +420,17 @@ impl Store {
                 state: AuthState::Authorized,
             },
         );
+        id
+    }
+
+    /// A signed-in patient: a new authorization and its public token `public_token_<uuid>`.
+    pub fn authorize(
+        &mut self,
+        plan: &'static Plan,
+        external_id: Option<String>,
+        usage: Usage,
+    ) -> String {
+        let id = self.new_authorization(plan, external_id, usage);
         let token = format!("public_token_{}", Uuid::new_v4());
         self.public.insert(
             token.clone(),
@@ -376,7 +573,10 @@ impl Store {
     /// it. Returns how many tokens were revoked.
     pub fn revoke(&mut self, token: &str) -> Result<u64, AccessTokenError> {
         let (grant, _) = self.access(token, false)?;
-        let id = grant.authorization;
+        Ok(self.revoke_authorization(grant.authorization))
+    }
+
+    fn revoke_authorization(&mut self, id: Uuid) -> u64 {
         let mut count = 0;
         for g in self.access.values_mut() {
             if g.authorization == id && !g.revoked {
@@ -393,7 +593,7 @@ impl Store {
         if let Some(auth) = self.authorizations.get_mut(&id) {
             auth.state = AuthState::Revoked;
         }
-        Ok(count)
+        count
     }
 
     /// Forgets long-dead tokens now and then, so a long benchmark does not grow memory.
@@ -408,12 +608,15 @@ impl Store {
         self.access.retain(|_, g| !dead(g.expires));
         self.refresh
             .retain(|_, g| !(g.revoked || g.expires.is_some_and(dead)));
+        self.codes.retain(|_, g| !dead(g.expires));
+        self.requests.retain(|_, p| now < p.expires);
         let live: std::collections::HashSet<Uuid> = self
             .public
             .values()
             .map(|g| g.authorization)
             .chain(self.access.values().map(|g| g.authorization))
             .chain(self.refresh.values().map(|g| g.authorization))
+            .chain(self.codes.values().map(|g| g.authorization))
             .collect();
         self.authorizations.retain(|id, _| live.contains(id));
     }
