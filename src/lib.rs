@@ -58,7 +58,7 @@ pub mod server;
 mod token;
 
 pub use browser::{
-    CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, OptionValue, PublicTokenFuture,
-    ScriptLoader, Usage,
+    CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
+    PublicTokenFuture, ScriptLoader, Usage,
 };
 pub use token::{InvalidValue, PublicToken, PublishableKey};

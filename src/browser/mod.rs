@@ -16,7 +16,7 @@ mod session;
 
 pub use config::{LinkConfig, OptionValue, Usage};
 pub use error::{Error, Result};
-pub use script::{CrossOrigin, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
+pub use script::{CrossOrigin, LoadHandle, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
 pub use session::{LinkSession, PublicTokenFuture};
 
 use global::FlexpaLinkGlobal;
@@ -48,6 +48,36 @@ impl FlexpaLink {
     /// Concurrent calls share one load; nothing is injected when the global already exists.
     pub async fn load() -> Result<Self> {
         ScriptLoader::new().load().await
+    }
+
+    /// [`load`](Self::load) with a callback instead of a future (no async executor needed):
+    /// `callback` gets the global or the typed error, exactly once and always later, from the
+    /// event loop. Dropping the returned [`LoadHandle`] first cancels the callback;
+    /// [`LoadHandle::forget`] lets it run without keeping the handle.
+    /// See [`ScriptLoader::load_with`].
+    ///
+    /// ```no_run
+    /// use flexpa_link::{FlexpaLink, LinkConfig};
+    ///
+    /// FlexpaLink::load_with(|result| {
+    ///     let created = result.and_then(|link| {
+    ///         link.create(LinkConfig::new("pk_test_...")?.on_success(|token| {
+    ///             /* send token.as_str() to your server */
+    ///             let _ = token;
+    ///         }))
+    ///     });
+    ///     match created {
+    ///         Ok(session) => { /* keep it; call session.open() from a click handler */ let _ = session; }
+    ///         Err(e) => { /* show e.to_string() */ let _ = e; }
+    ///     }
+    /// })
+    /// .forget();
+    /// ```
+    pub fn load_with<F>(callback: F) -> LoadHandle
+    where
+        F: FnOnce(Result<Self>) + 'static,
+    {
+        ScriptLoader::new().load_with(callback)
     }
 
     /// The global if it is already loaded, without injecting anything.

@@ -4,15 +4,14 @@
 //! that the page already has is reused (and awaited), and nothing is injected when
 //! `window.FlexpaLink` already exists. A failed load removes its tag, so a later load retries.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::time::Duration;
-use std::rc::Rc;
 
 use futures_channel::oneshot;
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, HtmlScriptElement, Window};
+use web_sys::{Document, HtmlScriptElement};
 
 use super::error::{Error, Result};
 use super::global::{self, FlexpaLinkGlobal};
@@ -119,67 +118,104 @@ impl ScriptLoader {
     ///
     /// Returns at once, without touching the DOM, when the global already exists. Dropping the
     /// returned future does not abort a load that other callers (or a later call) can use.
+    /// [`load_with`](Self::load_with) is the same load with a callback instead of a future.
     pub async fn load(self) -> Result<FlexpaLink> {
-        let window = window()?;
-        if let Some(global) = global::read(&window)? {
-            return Ok(FlexpaLink { global });
-        }
-        let receiver = self.start_or_join(&window)?;
-        let global = receiver
+        let load = match self.begin()? {
+            Begun::Ready(global) => return Ok(FlexpaLink { global }),
+            Begun::Pending(load) => load,
+        };
+        let (sender, receiver) = oneshot::channel();
+        let _waiting = wait(
+            load,
+            Box::new(move |result| {
+                let _ = sender.send(result);
+            }),
+        );
+        receiver
             .await
-            .unwrap_or(Err(Error::InvalidGlobal("the load was abandoned")))?;
-        Ok(FlexpaLink { global })
+            .unwrap_or(Err(Error::InvalidGlobal("the load was abandoned")))
     }
 
-    fn start_or_join(
-        &self,
-        window: &Window,
-    ) -> Result<oneshot::Receiver<Result<FlexpaLinkGlobal>>> {
+    /// Loads the script (or reuses it) and calls `callback` with the result: the same load as
+    /// [`load`](Self::load) (one tag per src, shared with concurrent `load`s and `load_with`s,
+    /// typed errors, the broken tag removed so that a later load retries), without futures.
+    ///
+    /// An app that only uses callbacks links no async executor, which makes its wasm smaller.
+    ///
+    /// The callback is called exactly once, and always later, from the browser's event loop:
+    /// never before `load_with` returns, even when the global already exists or the load
+    /// fails at once. (On native targets, where there is no event loop, it gets
+    /// [`Error::NoWindow`] before `load_with` returns.)
+    ///
+    /// Dropping the returned [`LoadHandle`] before then cancels the callback (it is never
+    /// called, and is freed) but not the load, which others may share.
+    /// [`LoadHandle::forget`] keeps the callback without keeping the handle.
+    ///
+    /// ```no_run
+    /// flexpa_link::ScriptLoader::new()
+    ///     .nonce("r4nd0m")
+    ///     .load_with(|result| match result {
+    ///         Ok(link) => { /* link.create(..) */ let _ = link; }
+    ///         Err(e) => { /* show e.to_string() */ let _ = e; }
+    ///     })
+    ///     .forget();
+    /// ```
+    pub fn load_with<F>(self, callback: F) -> LoadHandle
+    where
+        F: FnOnce(Result<FlexpaLink>) + 'static,
+    {
+        self.load_boxed(Box::new(callback))
+    }
+
+    fn load_boxed(self, callback: Callback) -> LoadHandle {
+        match self.begin() {
+            Ok(Begun::Pending(load)) => wait(load, callback),
+            Ok(Begun::Ready(global)) => defer(Ok(FlexpaLink { global }), callback),
+            Err(e) => defer(Err(e), callback),
+        }
+    }
+
+    /// The global if it exists, or the id of the in-flight load of the script (joined, or
+    /// started: the tag reused or injected, its listeners and timer set).
+    fn begin(&self) -> Result<Begun> {
+        let window = window()?;
+        if let Some(global) = global::read(&window)? {
+            return Ok(Begun::Ready(global));
+        }
         let document = window.document().ok_or(Error::NoWindow)?;
         let src = resolve(&document, &self.src)?;
-        let (sender, receiver) = oneshot::channel();
         let joined = LOADS.with(|loads| {
-            if let Some((_, load)) = loads.borrow().iter().find(|(s, _)| *s == src) {
-                load.waiters.borrow_mut().push(sender);
-                None
-            } else {
-                Some(sender)
-            }
+            loads
+                .borrow()
+                .iter()
+                .find(|load| load.src == src)
+                .map(|load| load.id)
         });
-        let Some(sender) = joined else {
-            return Ok(receiver);
-        };
+        if let Some(id) = joined {
+            return Ok(Begun::Pending(id));
+        }
 
         let script = match find_tag(&document, &src) {
             Some(existing) => existing,
             None => self.inject(&document, &src)?,
         };
-        let load = Rc::new(InFlight {
-            waiters: RefCell::new(vec![sender]),
-            _listeners: RefCell::new(None),
+        let id = next_id();
+        let on_load = EventListener::once(&script, "load", move |_| finish(id, Outcome::Loaded));
+        let on_error = EventListener::once(&script, "error", move |_| finish(id, Outcome::Failed));
+        let timeout = self.timeout;
+        let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let timer = Timeout::new(millis, move || finish(id, Outcome::TimedOut(timeout)));
+        LOADS.with(|loads| {
+            loads.borrow_mut().push(Load {
+                id,
+                src,
+                script,
+                on_load,
+                on_error,
+                timer,
+            })
         });
-        let on_load = {
-            let src = src.clone();
-            EventListener::once(&script, "load", move |_| finish(&src, Outcome::Loaded))
-        };
-        let on_error = {
-            let src = src.clone();
-            EventListener::once(&script, "error", move |_| finish(&src, Outcome::Failed))
-        };
-        let timer = {
-            let src = src.clone();
-            let millis = u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX);
-            let timeout = self.timeout;
-            Timeout::new(millis, move || finish(&src, Outcome::TimedOut(timeout)))
-        };
-        *load._listeners.borrow_mut() = Some(Listeners {
-            script,
-            on_load,
-            on_error,
-            timer,
-        });
-        LOADS.with(|loads| loads.borrow_mut().push((src, load)));
-        Ok(receiver)
+        Ok(Begun::Pending(id))
     }
 
     fn inject(&self, document: &Document, src: &str) -> Result<HtmlScriptElement> {
@@ -207,23 +243,130 @@ impl ScriptLoader {
     }
 }
 
+/// A pending [`load_with`](ScriptLoader::load_with) callback: dropping it cancels the callback.
+///
+/// The callback belongs to the loader, not to this handle: the handle only says "still
+/// wanted". Dropping it before the callback ran removes (and frees) the callback; the load
+/// itself goes on, since other callers may share it. Like gloo's `Timeout`, it has
+/// [`forget`](Self::forget) for code that never cancels.
+#[derive(Debug)]
+#[must_use = "dropping a LoadHandle cancels the callback: keep it, or call `.forget()`"]
+pub struct LoadHandle {
+    /// The waiter's id; 0 once forgotten.
+    id: u32,
+}
+
+impl LoadHandle {
+    /// Lets the callback run without keeping the handle. Nothing leaks: the loader owns the
+    /// callback and frees it once it has been called, which it always is.
+    pub fn forget(mut self) {
+        self.id = 0;
+    }
+}
+
+impl Drop for LoadHandle {
+    fn drop(&mut self) {
+        if self.id != 0 {
+            let removed = WAITERS.with(|waiters| {
+                let mut waiters = waiters.borrow_mut();
+                let index = waiters.iter().position(|w| w.id == self.id)?;
+                Some(waiters.remove(index))
+            });
+            // Dropped outside the borrow: the callback may own other handles.
+            drop(removed);
+        }
+    }
+}
+
+type Callback = Box<dyn FnOnce(Result<FlexpaLink>)>;
+
 thread_local! {
-    /// In-flight loads by absolute URL. An entry exists only while its load is pending, and
-    /// it owns the listeners and the timer, which are dropped (freed) when the load settles.
-    /// A page has one or two at most, so a `Vec` (smaller in wasm than a `HashMap`).
-    static LOADS: RefCell<Vec<(String, Rc<InFlight>)>> = const { RefCell::new(Vec::new()) };
+    /// In-flight loads. An entry exists only while its load is pending, and it owns the
+    /// listeners and the timer, which are dropped (freed) when the load settles. A page has
+    /// one or two at most, so a `Vec` (smaller in wasm than a `HashMap`).
+    static LOADS: RefCell<Vec<Load>> = const { RefCell::new(Vec::new()) };
+    /// Callbacks (and the senders of `load()` futures) waiting for a load, in call order.
+    static WAITERS: RefCell<Vec<Waiter>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
-struct InFlight {
-    waiters: RefCell<Vec<oneshot::Sender<Result<FlexpaLinkGlobal>>>>,
-    _listeners: RefCell<Option<Listeners>>,
+/// A fresh id for a load or a waiter, never 0.
+fn next_id() -> u32 {
+    NEXT_ID.with(|next| {
+        let id = next.get().wrapping_add(1).max(1);
+        next.set(id);
+        id
+    })
 }
 
-struct Listeners {
+enum Begun {
+    Ready(FlexpaLinkGlobal),
+    Pending(u32),
+}
+
+struct Load {
+    id: u32,
+    /// The absolute URL.
+    src: String,
     script: HtmlScriptElement,
     on_load: EventListener,
     on_error: EventListener,
     timer: Timeout,
+}
+
+struct Waiter {
+    id: u32,
+    /// The load it waits for (its own id for a result delivered by `_deferred`).
+    load: u32,
+    callback: Callback,
+    /// The zero-delay timer that delivers a result known at once; cleared when dropped.
+    _deferred: Option<Timeout>,
+}
+
+/// Queues `callback` for the in-flight load `load`.
+fn wait(load: u32, callback: Callback) -> LoadHandle {
+    let id = next_id();
+    WAITERS.with(|waiters| {
+        waiters.borrow_mut().push(Waiter {
+            id,
+            load,
+            callback,
+            _deferred: None,
+        })
+    });
+    LoadHandle { id }
+}
+
+/// Calls `callback` with a result known now, from a zero-delay timer (never synchronously).
+fn defer(result: Result<FlexpaLink>, callback: Callback) -> LoadHandle {
+    if cfg!(not(target_arch = "wasm32")) {
+        // No event loop (and no `setTimeout`) on native targets.
+        callback(result);
+        return LoadHandle { id: 0 };
+    }
+    let id = next_id();
+    let timer = Timeout::new(0, move || settle(id, result));
+    WAITERS.with(|waiters| {
+        waiters.borrow_mut().push(Waiter {
+            id,
+            load: id,
+            callback,
+            _deferred: Some(timer),
+        })
+    });
+    LoadHandle { id }
+}
+
+/// Calls, in order, every callback waiting for `load`, each taken out of the list first, so
+/// that a callback may start a new load or drop other handles.
+fn settle(load: u32, result: Result<FlexpaLink>) {
+    while let Some(waiter) = WAITERS.with(|waiters| {
+        let mut waiters = waiters.borrow_mut();
+        let index = waiters.iter().position(|w| w.load == load)?;
+        Some(waiters.remove(index))
+    }) {
+        (waiter.callback)(result.clone());
+    }
 }
 
 enum Outcome {
@@ -232,52 +375,42 @@ enum Outcome {
     TimedOut(Duration),
 }
 
-/// Settles the in-flight load of `src`: tells every waiter, removes a broken tag, and frees
-/// the listeners and the timer.
-fn finish(src: &str, outcome: Outcome) {
+/// Settles the in-flight load `id`: removes a broken tag, frees the listeners and the timer,
+/// and calls every waiter.
+fn finish(id: u32, outcome: Outcome) {
     let taken = LOADS.with(|loads| {
         let mut loads = loads.borrow_mut();
-        let index = loads.iter().position(|(s, _)| s == src)?;
-        Some(loads.swap_remove(index).1)
+        let index = loads.iter().position(|load| load.id == id)?;
+        Some(loads.swap_remove(index))
     });
-    let Some(load) = taken else {
+    let Some(Load {
+        src,
+        script,
+        on_load,
+        on_error,
+        timer,
+        ..
+    }) = taken
+    else {
         return;
     };
-    let listeners = load._listeners.borrow_mut().take();
     let result = match outcome {
         Outcome::Loaded => match window().and_then(|w| global::read(&w)) {
-            Ok(Some(global)) => Ok(global),
-            Ok(None) => Err(Error::MissingGlobal {
-                src: src.to_owned(),
-            }),
+            Ok(Some(global)) => Ok(FlexpaLink { global }),
+            Ok(None) => Err(Error::MissingGlobal { src }),
             Err(e) => Err(e),
         },
-        Outcome::Failed => Err(Error::ScriptFailed {
-            src: src.to_owned(),
-        }),
-        Outcome::TimedOut(timeout) => Err(Error::Timeout {
-            src: src.to_owned(),
-            timeout,
-        }),
+        Outcome::Failed => Err(Error::ScriptFailed { src }),
+        Outcome::TimedOut(timeout) => Err(Error::Timeout { src, timeout }),
     };
-    if let Some(listeners) = listeners {
-        let Listeners {
-            script,
-            on_load,
-            on_error,
-            timer,
-        } = listeners;
-        if result.is_err() {
-            script.remove();
-        }
-        // Dropping a listener from inside its own callback is fine: wasm-bindgen defers the
-        // free until the call returns.
-        drop((on_load, on_error));
-        timer.cancel();
+    if result.is_err() {
+        script.remove();
     }
-    for waiter in load.waiters.take() {
-        let _ = waiter.send(result.clone());
-    }
+    // Dropping a listener from inside its own callback is fine: wasm-bindgen defers the free
+    // until the call returns.
+    drop((on_load, on_error));
+    timer.cancel();
+    settle(id, result);
 }
 
 /// Resolves `src` against the page the way the browser will, so that `/v1/` and the absolute
