@@ -938,3 +938,673 @@ async fn the_default_rate_limit_is_generous_and_can_be_turned_off() {
         assert!(response.headers().get("x-ratelimit-limit").is_none());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The OAuth 2.0 PKCE flow ("Consent"): /link/auth, then /link/token grant_type=authorization_code.
+
+use flexpa_link::pkce::{random_state, Callback, CodeVerifier};
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback?app=demo";
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The `value` of the consent page's hidden `request` field.
+fn request_id(html: &str) -> String {
+    let start = html
+        .find(r#"name="request" value=""#)
+        .unwrap_or_else(|| panic!("no request id in {html}"))
+        + r#"name="request" value=""#.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    header(response, "location")
+}
+
+/// The query of a redirect to `REDIRECT`, read as the app reads it.
+fn callback(location: &str) -> Callback {
+    let rest = location
+        .strip_prefix(REDIRECT)
+        .unwrap_or_else(|| panic!("not a redirect to the app: {location}"));
+    Callback::from_query(rest.strip_prefix('&').unwrap()).unwrap()
+}
+
+impl Running {
+    async fn consent_get(&self, url: &str) -> reqwest::Response {
+        no_redirects().get(url).send().await.unwrap()
+    }
+
+    async fn consent_post(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        no_redirects()
+            .post(format!("{}/link/auth", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Through the consent page with a preselected plan: the code and the state it came with.
+    async fn consent_code(&self, verifier: &CodeVerifier, plan: &str) -> (String, Option<String>) {
+        let state = random_state().unwrap();
+        let url = crate_client(self)
+            .authorization_url(REDIRECT, &verifier.challenge(), "user-7")
+            .unwrap()
+            .state(&state)
+            .endpoint_id(plan)
+            .build()
+            .unwrap();
+        let page = self.consent_get(&url).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(r#"id="screen-sign-in""#), "{html}");
+        let plan = flexpa_link_demo_server::sandbox::data::plan(plan).unwrap();
+        let id = request_id(&html);
+        let response = self
+            .consent_post(&[
+                ("request", &id),
+                ("endpoint", plan.id),
+                ("username", plan.username),
+                ("password", plan.password),
+                ("action", "sign_in"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        match callback(&location(&response)) {
+            Callback::Code { code, state: got } => {
+                assert_eq!(got.as_deref(), Some(state.as_str()));
+                (code, got)
+            }
+            other => panic!("expected a code, got {other:?}"),
+        }
+    }
+
+    async fn token_form(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/link/token", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+}
+
+fn oauth_error(error: &str, description: &str) -> Value {
+    json!({ "error": error, "error_description": description })
+}
+
+#[tokio::test]
+async fn pkce_flow_from_the_crates_url_to_fhir() {
+    let s = start().await;
+    let client = crate_client(&s);
+    let verifier = CodeVerifier::generate().unwrap();
+    let state = random_state().unwrap();
+    let url = client
+        .authorization_url(REDIRECT, &verifier.challenge(), "user-42")
+        .unwrap()
+        .state(&state)
+        .build()
+        .unwrap();
+
+    // The consent page: the sample plans, the sandbox banner, never framed or cached.
+    let page = s.consent_get(&url).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(header(&page, "x-frame-options"), "DENY");
+    assert_eq!(header(&page, "cache-control"), "no-store");
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sandbox with sample data."));
+    assert!(html.contains(r#"id="screen-plans""#));
+    for plan in flexpa_link_demo_server::sandbox::data::PLANS {
+        assert!(html.contains(plan.label[0]), "{}", plan.label[0]);
+    }
+    assert!(html.contains("<code id=\"redirect-origin\">http://127.0.0.1:9</code>"));
+    let id = request_id(&html);
+
+    // Pick a plan: its sign-in, with the sample credentials on screen.
+    let evergreen =
+        flexpa_link_demo_server::sandbox::data::plan("evergreen-health-sandbox").unwrap();
+    let response = s
+        .consent_post(&[
+            ("request", &id),
+            ("action", "choose"),
+            ("endpoint", evergreen.id),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Sign in to <span id=\"plan-name\">Evergreen Health</span>"));
+    assert!(html.contains("<code id=\"sample-username\">jane.doe</code>"));
+    assert!(html.contains("<code id=\"sample-password\">sample-evergreen</code>"));
+
+    // Wrong password: the page says so, nothing is redirected.
+    let response = s
+        .consent_post(&[
+            ("request", &id),
+            ("endpoint", evergreen.id),
+            ("username", "jane.doe"),
+            ("password", "nope"),
+            ("action", "sign_in"),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("location").is_none());
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Incorrect username or password."));
+
+    // Right credentials: back to the app with a code and the state.
+    let response = s
+        .consent_post(&[
+            ("request", &id),
+            ("endpoint", evergreen.id),
+            ("username", "jane.doe"),
+            ("password", "sample-evergreen"),
+            ("action", "sign_in"),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let Callback::Code { code, state: back } = callback(&location(&response)) else {
+        panic!("no code");
+    };
+    assert_eq!(back, Some(state));
+
+    // The request is complete: its forms are no longer accepted.
+    let again = s
+        .consent_post(&[("request", &id), ("action", "cancel")])
+        .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(again.headers().get("location").is_none());
+
+    // The crate's code exchange.
+    let tokens = client
+        .exchange_code(&code, &verifier, REDIRECT)
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens.patient.as_deref(),
+        Some(format!("Patient/{JANE}").as_str())
+    );
+    assert_eq!(tokens.expires_in, 1800);
+    assert_eq!(tokens.token_type.as_deref(), Some("Bearer"));
+    assert_eq!(tokens.scope.as_deref(), Some("launch/patient"));
+    assert_eq!(
+        tokens.endpoint.as_ref().map(|e| e.name.as_str()),
+        Some("evergreen-health-sandbox")
+    );
+    let refresh = tokens
+        .refresh_token
+        .clone()
+        .expect("MULTIPLE usage on a refreshable plan has a refresh token");
+
+    // The access token works like one from Link.
+    let info = client.introspect(&tokens.access_token).await.unwrap();
+    assert_eq!(info.patient_id(), Some(JANE));
+    let (_, _, raw) = s
+        .get(
+            "/link/introspect",
+            Some(tokens.access_token.expose_secret()),
+        )
+        .await;
+    assert_eq!(raw["state"], "EXCHANGED");
+    assert_eq!(raw["user"]["externalId"], "user-42");
+    let (status, _, bundle) = s
+        .get(
+            &format!("/fhir/Patient?patient={JANE}"),
+            Some(tokens.access_token.expose_secret()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bundle["entry"][0]["resource"]["id"], JANE);
+
+    // And the refresh grant keeps working for it.
+    let renewed = client.refresh(&refresh).await.unwrap();
+    assert_ne!(
+        renewed.access_token.expose_secret(),
+        tokens.access_token.expose_secret()
+    );
+}
+
+#[tokio::test]
+async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
+    let s = start().await;
+    let client = crate_client(&s);
+    let verifier = CodeVerifier::generate().unwrap();
+    let (code, _) = s.consent_code(&verifier, "summit-medicare-sandbox").await;
+    let wrong = CodeVerifier::generate().unwrap();
+    let err = client
+        .exchange_code(&code, &wrong, REDIRECT)
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(api.error(), Some("invalid_grant"));
+    assert_eq!(
+        api.message(),
+        Some("PKCE verification failed: code_verifier does not match the code_challenge.")
+    );
+    assert!(!err.to_string().contains(&code));
+    // A code shown with the wrong proof may be stolen: it is spent.
+    let err = client
+        .exchange_code(&code, &verifier, REDIRECT)
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().error(), Some("invalid_grant"));
+}
+
+#[tokio::test]
+async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
+    let s = start().await;
+    let client = crate_client(&s);
+    let verifier = CodeVerifier::generate().unwrap();
+    let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
+    let tokens = client
+        .exchange_code(&code, &verifier, REDIRECT)
+        .await
+        .unwrap();
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", verifier.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", s.sandbox.publishable_key()),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        oauth_error(
+            "invalid_grant",
+            "Invalid authorization code. Authorization code has already been used; the tokens \
+             issued for it are revoked."
+        )
+    );
+    // RFC 6749 4.1.2: the tokens of a reused code are revoked.
+    let (_, _, info) = s
+        .get(
+            "/link/introspect",
+            Some(tokens.access_token.expose_secret()),
+        )
+        .await;
+    assert_eq!(info["state"], "REVOKED");
+    let (status, _, _) = s
+        .get("/fhir/Patient", Some(tokens.access_token.expose_secret()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let err = client
+        .refresh(tokens.refresh_token.as_ref().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
+    let s = start().await;
+    let client = crate_client(&s);
+    let verifier = CodeVerifier::generate().unwrap();
+    let pk = s.sandbox.publishable_key().to_string();
+
+    // Another client_id is not this app: 401 invalid_client, and the code is not touched.
+    let (code, _) = s.consent_code(&verifier, "bayside-medicaid-sandbox").await;
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", verifier.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", "pk_test_someone_else"),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        oauth_error(
+            "invalid_client",
+            "Unknown client_id: it must be the app's publishable key."
+        )
+    );
+    // A different redirect_uri than the authorization request's.
+    let err = client
+        .exchange_code(&code, &verifier, "http://127.0.0.1:9/other")
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.error(), Some("invalid_grant"));
+    assert_eq!(
+        api.message(),
+        Some("redirect_uri does not match the redirect_uri of the authorization request.")
+    );
+
+    // Missing and repeated parameters.
+    let (status, body) = s
+        .token_form(&[("grant_type", "authorization_code"), ("code", "abc")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        oauth_error(
+            "invalid_request",
+            "Missing required parameter(s): code_verifier, redirect_uri, client_id."
+        )
+    );
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "abc"),
+            ("code", "def"),
+            ("code_verifier", verifier.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &pk),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        oauth_error("invalid_request", "Parameter 'code' is repeated.")
+    );
+    // An unknown code; a malformed verifier.
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "abc"),
+            ("code_verifier", verifier.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &pk),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        oauth_error("invalid_grant", "Invalid authorization code.")
+    );
+    let (code, _) = s.consent_code(&verifier, "bayside-medicaid-sandbox").await;
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", "short"),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &pk),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("code_verifier must be 43 to 128 characters"));
+}
+
+#[tokio::test]
+async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
+    let s = start_with(SandboxConfig {
+        authorization_code_ttl: Duration::from_millis(300),
+        ..SandboxConfig::random()
+    })
+    .await;
+    let client = crate_client(&s);
+    let verifier = CodeVerifier::generate().unwrap();
+    let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let err = client
+        .exchange_code(&code, &verifier, REDIRECT)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.api().unwrap().message(),
+        Some("Invalid authorization code. Authorization code has expired.")
+    );
+
+    // A code exchange refused with 429 leaves the code alone: the client's retry gets tokens.
+    let s = start_with(limited(3, Duration::from_secs(1))).await;
+    let client = crate_client(&s);
+    let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
+    let _ = s.get("/link/introspect", Some("x")).await;
+    let (status, body) = s
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", verifier.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", s.sandbox.publishable_key()),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let tokens = client
+        .exchange_code(&code, &verifier, REDIRECT)
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens.patient.as_deref(),
+        Some(format!("Patient/{JANE}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn pkce_cancel_redirects_access_denied_with_the_state() {
+    let s = start().await;
+    let verifier = CodeVerifier::generate().unwrap();
+    let url = crate_client(&s)
+        .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
+        .unwrap()
+        .state("st-1")
+        .build()
+        .unwrap();
+    let html = s.consent_get(&url).await.text().await.unwrap();
+    let id = request_id(&html);
+    let response = s
+        .consent_post(&[("request", &id), ("action", "cancel")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        callback(&location(&response)),
+        Callback::Error {
+            error: "access_denied".into(),
+            description: Some("The user cancelled the authorization.".into()),
+            state: Some("st-1".into()),
+        }
+    );
+    // Cancelled is final.
+    let response = s
+        .consent_post(&[("request", &id), ("action", "sign_in")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // A made-up request id is refused the same way.
+    let response = s
+        .consent_post(&[("request", "made-up"), ("action", "cancel")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().get("location").is_none());
+}
+
+/// `/link/auth?..` from these parameters.
+fn auth_url(base: &str, params: &[(&str, &str)]) -> String {
+    format!(
+        "{base}/link/auth?{}",
+        serde_urlencoded::to_string(params).unwrap()
+    )
+}
+
+#[tokio::test]
+async fn pkce_a_bad_client_id_or_redirect_uri_is_an_error_page_not_a_redirect() {
+    let s = start().await;
+    let challenge = CodeVerifier::generate().unwrap().challenge();
+    let pk = s.sandbox.publishable_key().to_string();
+    let good = |client_id: Option<&str>, redirect: Option<&str>| {
+        let mut p = vec![("response_type", "code")];
+        if let Some(c) = client_id {
+            p.push(("client_id", c));
+        }
+        if let Some(r) = redirect {
+            p.push(("redirect_uri", r));
+        }
+        p.extend([
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("scope", "launch/patient"),
+            ("flexpa_external_id", "u"),
+            ("state", "s"),
+        ]);
+        p.into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<(String, String)>, &str)> = vec![
+        (
+            good(Some("pk_test_other"), Some(REDIRECT)),
+            "Unknown client_id",
+        ),
+        (good(None, Some(REDIRECT)), "client_id is missing"),
+        (good(Some(&pk), None), "redirect_uri is missing"),
+        (
+            good(Some(&pk), Some("http://127.0.0.1:9/cb#x")),
+            "must not have a fragment",
+        ),
+        (
+            good(Some(&pk), Some("javascript:alert(1)")),
+            "absolute http or https URL",
+        ),
+        (
+            good(Some(&pk), Some("/callback")),
+            "absolute http or https URL",
+        ),
+        (
+            {
+                let mut p = good(Some(&pk), Some(REDIRECT));
+                p.push(("client_id".into(), pk.clone()));
+                p
+            },
+            "client_id is repeated",
+        ),
+    ];
+    for (params, says) in cases {
+        let params: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = s.consent_get(&auth_url(&s.base, &params)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{params:?}");
+        assert!(response.headers().get("location").is_none(), "{params:?}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(says), "{params:?}: {html}");
+        assert!(html.contains("Sandbox with sample data."));
+    }
+}
+
+#[tokio::test]
+async fn pkce_other_bad_parameters_are_redirected_as_oauth_errors() {
+    let s = start().await;
+    let challenge = CodeVerifier::generate().unwrap().challenge();
+    let pk = s.sandbox.publishable_key().to_string();
+    let base = [
+        ("response_type", "code"),
+        ("client_id", pk.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("scope", "launch/patient"),
+        ("flexpa_external_id", "u"),
+        ("state", "s-9"),
+    ];
+    let with = |name: &str, value: Option<&'static str>| -> Vec<(String, String)> {
+        let mut p: Vec<(String, String)> = base
+            .iter()
+            .filter(|(k, _)| *k != name)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(v) = value {
+            p.push((name.to_string(), v.to_string()));
+        }
+        p
+    };
+    let cases = [
+        (
+            with("response_type", Some("token")),
+            "unsupported_response_type",
+            "Only response_type=code is supported.",
+        ),
+        (
+            with("response_type", None),
+            "invalid_request",
+            "response_type is required (code).",
+        ),
+        (
+            with("code_challenge", None),
+            "invalid_request",
+            "code_challenge is required: the flow uses PKCE (RFC 7636).",
+        ),
+        (
+            with("code_challenge", Some("too-short")),
+            "invalid_request",
+            "code_challenge must be base64url(SHA-256(code_verifier)): 43 characters.",
+        ),
+        (
+            with("code_challenge_method", Some("plain")),
+            "invalid_request",
+            "code_challenge_method must be S256.",
+        ),
+        (
+            with("code_challenge_method", None),
+            "invalid_request",
+            "code_challenge_method must be S256.",
+        ),
+        (
+            with("scope", Some("openid")),
+            "invalid_scope",
+            "scope must be launch/patient.",
+        ),
+        (
+            with("flexpa_external_id", None),
+            "invalid_request",
+            "flexpa_external_id is required: the app's own id for the user.",
+        ),
+        (
+            {
+                let mut p = with("state", Some("s-9"));
+                p.push(("scope".into(), "launch/patient".into()));
+                p
+            },
+            "invalid_request",
+            "Parameter 'scope' is repeated.",
+        ),
+    ];
+    for (params, error, description) in cases {
+        let params: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = s.consent_get(&auth_url(&s.base, &params)).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{params:?}");
+        assert_eq!(
+            callback(&location(&response)),
+            Callback::Error {
+                error: error.into(),
+                description: Some(description.into()),
+                state: Some("s-9".into()),
+            },
+            "{params:?}"
+        );
+    }
+
+    // An unknown flexpa_endpoint_id is not an error: the plans, with a notice.
+    let mut params = base.to_vec();
+    params.push(("flexpa_endpoint_id", "no-such-plan"));
+    let response = s.consent_get(&auth_url(&s.base, &params)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="screen-plans""#));
+    assert!(html.contains("The requested health plan (no-such-plan) is not in the sandbox."));
+}
