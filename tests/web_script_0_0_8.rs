@@ -2,7 +2,8 @@
 //! Chromium. That version has no `exit`, never calls `onExit` or `onLoad` (a `CLOSED` message
 //! only removes the iframe) and leaks one `message` listener per opening. A page that still
 //! loads it must get the same guarantees as with v1: one token per opening, an exit that ends
-//! the opening (callback and future), nothing called after drop.
+//! the opening (callback and future), nothing called after drop. The last test covers any
+//! script that closes Link on its own without telling, with the iframe inside a container.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -200,5 +201,63 @@ async fn open_with_endpoint_reaches_the_0_0_8_script() {
     let params = url.search_params();
     assert_eq!(params.get("publishableKey").as_deref(), Some(KEY));
     assert_eq!(params.get("endpoint").as_deref(), Some("humana"));
+    session.close().unwrap();
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function plant_container_global() {
+  let box = null;
+  window.FlexpaLink = {
+    create(config) { Object.assign(this, config); },
+    open() {
+      if (box) return;
+      box = document.createElement("div");
+      box.appendChild(document.createElement("iframe"));
+      document.body.appendChild(box);
+    },
+    close() { if (box) { box.remove(); box = null; } },
+  };
+}
+"#)]
+extern "C" {
+    fn plant_container_global();
+}
+
+#[wasm_bindgen_test]
+async fn a_script_that_removes_a_container_without_on_exit_ends_the_opening() {
+    fresh();
+    plant_container_global();
+    let link = FlexpaLink::load()
+        .await
+        .expect("the planted global is used");
+    let log = Log::default();
+    let session = link.create(config(&log)).unwrap();
+    session.open().unwrap();
+    let waiting = session.public_token();
+    // The script closes on its own (as on a cancel) and calls nothing.
+    call_global("close", wasm_bindgen::JsValue::UNDEFINED);
+    settle().await;
+    assert_eq!(log.borrow().exits, vec![None]);
+    assert!(matches!(waiting.await, Err(Error::Exited { reason: None })));
+    // Unrelated changes to the page while Link is open end nothing.
+    session.open().unwrap();
+    let other = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("p")
+        .unwrap();
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .body()
+        .unwrap()
+        .append_child(&other)
+        .unwrap();
+    other.remove();
+    settle().await;
+    assert!(session.is_open());
+    assert_eq!(log.borrow().exits.len(), 1);
     session.close().unwrap();
 }

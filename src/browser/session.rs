@@ -67,7 +67,8 @@ struct State {
     finished: bool,
     /// The current opening reported `LOADED`.
     loaded: bool,
-    /// The iframe the script appended for the current opening, while it is watched.
+    /// The iframe the script appended for the current opening (or the element holding it),
+    /// while it is watched.
     iframe: Option<web_sys::Node>,
     /// How the current opening ended, for futures created after the fact.
     outcome: Option<Result<PublicToken>>,
@@ -266,6 +267,14 @@ fn exit_reason(payload: &JsValue) -> Option<String> {
         .and_then(|s| s.as_string())
 }
 
+fn holds_an_iframe(node: &web_sys::Node) -> bool {
+    node.node_name() == "IFRAME"
+        || node
+            .dyn_ref::<web_sys::Element>()
+            .and_then(|e| e.query_selector("iframe").ok().flatten())
+            .is_some()
+}
+
 impl Inner {
     fn handle_success(&self, payload: JsValue) {
         if !self.live.get() {
@@ -451,7 +460,8 @@ impl Inner {
             let record: web_sys::MutationRecord = record.unchecked_into();
             let added = record.added_nodes();
             for i in 0..added.length() {
-                if let Some(node) = added.item(i).filter(|n| n.node_name() == "IFRAME") {
+                // The iframe itself, or a container holding it.
+                if let Some(node) = added.item(i).filter(holds_an_iframe) {
                     iframe = Some(node);
                 }
             }
