@@ -10,6 +10,22 @@
  *   <the origin of openerUrl>)
  * so the browser delivers nothing to a page whose origin is not the one Link was opened for.
  * The public token is minted by this sandbox's server when the sample credentials are right.
+ *
+ * strict and autoExit (v1 sends both as "true"/"false"; both default to true, and the older
+ * script, which sends neither, gets the defaults). Flexpa's public docs name these options but
+ * do not spell out their screens, so the sandbox does the least surprising thing:
+ *   strict=true   with an endpoint: only that health plan can be linked. Its sign-in opens
+ *                 directly, without "Choose a different plan"; an endpoint the sandbox does not
+ *                 know is an error screen (Close posts CLOSED) rather than a list of other
+ *                 plans. Without an endpoint, strict changes nothing.
+ *   strict=false  with an endpoint: that plan's sign-in opens, and the user may switch plans;
+ *                 an unknown endpoint shows the list with a notice.
+ *   autoExit=true   SUCCESS is posted as soon as the sign-in succeeds; the Link script then
+ *                   removes the iframe and calls onSuccess (Link "exits" by itself).
+ *   autoExit=false  Link stays on its "Connected" screen until the user presses Done (or the
+ *                   close button, or Escape); only then is SUCCESS posted, so the script
+ *                   closes Link and calls onSuccess. The user has linked: dismissing the
+ *                   connected screen delivers the token, it never posts CLOSED.
  * Plain JavaScript, no framework; all text is set with textContent.
  */
 (function () {
@@ -22,6 +38,8 @@
   var requestedEndpoint = params.get("endpoint");
   var user = params.get("user");
   var usage = params.get("usage");
+  var strict = params.get("strict") !== "false";
+  var autoExit = params.get("autoExit") !== "false";
 
   var openerOrigin = null;
   try {
@@ -36,6 +54,10 @@
   var plans = [];
   var plan = null;
   var finished = false;
+  // strict with a known endpoint: no other plan can be chosen.
+  var locked = false;
+  // autoExit=false: the public token, held until the user presses Done.
+  var heldToken = null;
 
   function $(id) {
     return document.getElementById(id);
@@ -70,6 +92,21 @@
     }
   }
 
+  /** Done (autoExit=false): hands the held public token to the app, once. */
+  function done() {
+    if (heldToken === null) return;
+    var token = heldToken;
+    heldToken = null;
+    $("done").disabled = true;
+    post("SUCCESS", token);
+  }
+
+  /** The close button and Escape: deliver a held token, else cancel. */
+  function dismiss() {
+    if (heldToken !== null) done();
+    else close();
+  }
+
   function findPlan(idOrName) {
     for (var i = 0; i < plans.length; i++) {
       if (plans[i].id === idOrName || plans[i].name === idOrName) return plans[i];
@@ -78,6 +115,7 @@
   }
 
   function renderPlans() {
+    if (locked) return;
     var list = $("plans");
     list.textContent = "";
     plans.forEach(function (p) {
@@ -109,6 +147,7 @@
     $("password").value = "";
     $("sign-in-error").hidden = true;
     $("sign-in").disabled = false;
+    $("back").hidden = locked;
     show("sign-in");
     $("username").focus();
   }
@@ -147,7 +186,14 @@
         finished = true;
         $("done-plan").textContent = plan.label[0];
         show("done");
-        post("SUCCESS", result.body.public_token);
+        if (autoExit) {
+          post("SUCCESS", result.body.public_token);
+        } else {
+          heldToken = result.body.public_token;
+          $("done-hint").hidden = false;
+          $("done").hidden = false;
+          $("done").focus();
+        }
       })
       .catch(function (e) {
         errorBox.textContent = "The sandbox did not answer: " + e.message;
@@ -156,7 +202,8 @@
       });
   }
 
-  $("close").addEventListener("click", close);
+  $("close").addEventListener("click", dismiss);
+  $("done").addEventListener("click", done);
   $("cancel").addEventListener("click", close);
   $("error-close").addEventListener("click", close);
   $("back").addEventListener("click", renderPlans);
@@ -167,7 +214,7 @@
     $("password").value = plan.password;
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") close();
+    if (event.key === "Escape") dismiss();
   });
 
   if (!openerOrigin) {
@@ -194,7 +241,13 @@
       plans = result.body.plans;
       var preselected = requestedEndpoint ? findPlan(requestedEndpoint) : null;
       if (preselected) {
+        locked = strict;
         choose(preselected);
+      } else if (requestedEndpoint && strict) {
+        fatal(
+          "The health plan this app asked for (" + requestedEndpoint + ") is not available in the sandbox, " +
+            "and the app allows no other plan."
+        );
       } else {
         if (requestedEndpoint) {
           $("plans-notice").textContent =

@@ -146,7 +146,7 @@ impl fmt::Display for SignInError {
             }
             SignInError::UnknownEndpoint => "That health plan is not available.",
             SignInError::WrongCredentials => {
-                "Incorrect username or password. Use the sample credentials shown below."
+                "Incorrect username or password. Use the sample credentials shown above."
             }
         })
     }
