@@ -13,33 +13,30 @@ use crate::token::InvalidValue;
 #[non_exhaustive]
 pub enum Error {
     /// There is no `window`: the code runs on a native target (server-side rendering) or in a
-    /// web worker. Load and create Flexpa Link from code that runs in the page.
-    #[error(
-        "no browser window: Flexpa Link needs a page (this runs on a native target, \
-         e.g. server-side rendering, or in a web worker)"
-    )]
+    /// web worker. Flexpa Link needs a page: load and create it from code that runs in the
+    /// page (for instance in an effect, which does not run during server-side rendering).
+    #[error("no browser window (server-side rendering or a web worker)")]
     NoWindow,
 
     /// The `<script>` fired its `error` event: the network failed, the URL answered 4xx/5xx,
-    /// a Content Security Policy blocked it, or its `integrity` did not match.
-    #[error(
-        "the Flexpa Link script {src} failed to load (network error, HTTP error, \
-         Content-Security-Policy or integrity mismatch)"
-    )]
+    /// a Content Security Policy blocked it (see [`ScriptLoader::nonce`](crate::ScriptLoader::nonce)),
+    /// or its `integrity` did not match. The tag was removed; loading again retries.
+    #[error("Flexpa Link script {src} failed to load")]
     ScriptFailed {
         /// The absolute URL of the script.
         src: String,
     },
 
-    /// The script loaded but did not define `window.FlexpaLink`.
-    #[error("the script {src} loaded but did not define window.FlexpaLink")]
+    /// The script loaded but did not define `window.FlexpaLink` (a wrong `src`, or a script
+    /// that failed while running). The tag was removed; loading again retries.
+    #[error("script {src} did not define window.FlexpaLink")]
     MissingGlobal {
         /// The absolute URL of the script.
         src: String,
     },
 
     /// The script did not finish loading in time. The tag was removed; loading again retries.
-    #[error("the Flexpa Link script {src} did not load within {} ms", u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))]
+    #[error("Flexpa Link script {src} did not load within {} ms", u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))]
     Timeout {
         /// The absolute URL of the script.
         src: String,
@@ -48,7 +45,7 @@ pub enum Error {
     },
 
     /// `window.FlexpaLink` exists but is not an object with `create`, `open` and `close`.
-    #[error("window.FlexpaLink is not a Flexpa Link object: {0}")]
+    #[error("window.FlexpaLink is invalid: {0}")]
     InvalidGlobal(&'static str),
 
     /// A key or token did not validate (for instance a publishable key without `pk_test_` or
@@ -56,12 +53,14 @@ pub enum Error {
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
 
-    /// A passthrough option used a key that the crate sets itself, or an empty key.
-    #[error("option `{0}` cannot be passed through: use the LinkConfig method for it")]
+    /// A passthrough option used a key that the crate sets itself (use the
+    /// [`LinkConfig`](crate::LinkConfig) method for it instead), or an empty key, or a value
+    /// that is not valid JSON.
+    #[error("option `{0}` cannot be passed through")]
     ReservedOption(String),
 
     /// A method of `window.FlexpaLink` threw.
-    #[error("FlexpaLink.{method}() threw {}{message}", name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default())]
+    #[error("FlexpaLink.{method}() threw {}{message}", Affixed("", name, ": "))]
     Thrown {
         /// The method that threw: `create`, `open`, `close` or `exit`.
         method: &'static str,
@@ -72,16 +71,16 @@ pub enum Error {
     },
 
     /// A DOM operation the crate needs failed (for instance inserting the `<script>` tag).
-    #[error("a DOM operation failed: {0}")]
+    #[error("DOM operation failed: {0}")]
     Dom(&'static str),
 
     /// A newer session was created: `window.FlexpaLink` is a singleton, so only the most
     /// recently created [`LinkSession`](crate::LinkSession) is live.
-    #[error("this Flexpa Link session was replaced by a newer one (the global is a singleton)")]
+    #[error("Flexpa Link session replaced by a newer one")]
     Superseded,
 
     /// The user left Flexpa Link without linking a health plan (`onExit`).
-    #[error("the user exited Flexpa Link{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    #[error("user exited Flexpa Link{}", Affixed(": ", reason, ""))]
     Exited {
         /// What the Link app reported, if anything.
         reason: Option<String>,
@@ -89,15 +88,15 @@ pub enum Error {
 
     /// The opening was closed with [`LinkSession::close`](crate::LinkSession::close) before a
     /// public token arrived.
-    #[error("Flexpa Link was closed before a public token arrived")]
+    #[error("Flexpa Link closed before a public token arrived")]
     Closed,
 
     /// The session was dropped while a [`PublicTokenFuture`](crate::PublicTokenFuture) waited.
-    #[error("the Flexpa Link session was dropped before a public token arrived")]
+    #[error("Flexpa Link session dropped before a public token arrived")]
     SessionDropped,
 
     /// Flexpa Link delivered something that is not a public token.
-    #[error("Flexpa Link delivered an invalid public token: {0}")]
+    #[error("invalid public token: {0}")]
     InvalidToken(InvalidValue),
 }
 
@@ -127,6 +126,19 @@ impl Error {
             method,
             name: None,
             message,
+        }
+    }
+}
+
+/// Prints `before`, the value and `after` when there is a value, nothing otherwise (no
+/// allocation, unlike `format!`).
+struct Affixed<'a>(&'static str, &'a Option<String>, &'static str);
+
+impl core::fmt::Display for Affixed<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.1 {
+            Some(value) => write!(f, "{}{value}{}", self.0, self.2),
+            None => Ok(()),
         }
     }
 }

@@ -440,9 +440,9 @@ fn create_script(document: &Document) -> Result<HtmlScriptElement> {
         .create_element("script")
         .map_err(dom_error)?
         .dyn_into::<HtmlScriptElement>()
-        .map_err(|_| Error::Dom("document.createElement('script') made no script element"))
+        .map_err(|_| Error::Dom("createElement('script') made no script"))
 }
 
 fn dom_error(_: wasm_bindgen::JsValue) -> Error {
-    Error::Dom("creating or inserting the <script> tag threw")
+    Error::Dom("creating or inserting the <script> threw")
 }
