@@ -267,11 +267,7 @@ impl LoadHandle {
 impl Drop for LoadHandle {
     fn drop(&mut self) {
         if self.id != 0 {
-            let removed = WAITERS.with(|waiters| {
-                let mut waiters = waiters.borrow_mut();
-                let index = waiters.iter().position(|w| w.id == self.id)?;
-                Some(waiters.remove(index))
-            });
+            let removed = WAITERS.with(|waiters| take(waiters, |w| w.id == self.id));
             // Dropped outside the borrow: the callback may own other handles.
             drop(removed);
         }
@@ -288,6 +284,13 @@ thread_local! {
     /// Callbacks (and the senders of `load()` futures) waiting for a load, in call order.
     static WAITERS: RefCell<Vec<Waiter>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Takes the first item that `matches` out of `list`, keeping the order of the others.
+fn take<T>(list: &RefCell<Vec<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    let mut list = list.borrow_mut();
+    let index = list.iter().position(matches)?;
+    Some(list.remove(index))
 }
 
 /// A fresh id for a load or a waiter, never 0.
@@ -360,11 +363,7 @@ fn defer(result: Result<FlexpaLink>, callback: Callback) -> LoadHandle {
 /// Calls, in order, every callback waiting for `load`, each taken out of the list first, so
 /// that a callback may start a new load or drop other handles.
 fn settle(load: u32, result: Result<FlexpaLink>) {
-    while let Some(waiter) = WAITERS.with(|waiters| {
-        let mut waiters = waiters.borrow_mut();
-        let index = waiters.iter().position(|w| w.load == load)?;
-        Some(waiters.remove(index))
-    }) {
+    while let Some(waiter) = WAITERS.with(|waiters| take(waiters, |w| w.load == load)) {
         (waiter.callback)(result.clone());
     }
 }
@@ -378,11 +377,7 @@ enum Outcome {
 /// Settles the in-flight load `id`: removes a broken tag, frees the listeners and the timer,
 /// and calls every waiter.
 fn finish(id: u32, outcome: Outcome) {
-    let taken = LOADS.with(|loads| {
-        let mut loads = loads.borrow_mut();
-        let index = loads.iter().position(|load| load.id == id)?;
-        Some(loads.swap_remove(index))
-    });
+    let taken = LOADS.with(|loads| take(loads, |load| load.id == id));
     let Some(Load {
         src,
         script,
