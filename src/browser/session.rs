@@ -69,7 +69,7 @@ struct State {
     loaded: bool,
     /// The iframe the script appended for the current opening (or the element holding it),
     /// while it is watched.
-    iframe: Option<web_sys::Node>,
+    iframe: Option<web_sys::Element>,
     /// How the current opening ended, for futures created after the fact.
     outcome: Option<Result<PublicToken>>,
     /// Futures waiting for the current or next outcome.
@@ -267,12 +267,8 @@ fn exit_reason(payload: &JsValue) -> Option<String> {
         .and_then(|s| s.as_string())
 }
 
-fn holds_an_iframe(node: &web_sys::Node) -> bool {
-    node.node_name() == "IFRAME"
-        || node
-            .dyn_ref::<web_sys::Element>()
-            .and_then(|e| e.query_selector("iframe").ok().flatten())
-            .is_some()
+fn last_body_element() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.body()?.last_element_child()
 }
 
 impl Inner {
@@ -403,72 +399,46 @@ impl Inner {
     }
 
     /// Calls `open` on the global (`open_with` when `options` are given) and, when this starts
-    /// a new opening, watches the iframe the script appends.
+    /// a new opening, watches the element the script appended to `document.body`.
     fn open(&self, options: Option<&js_sys::Object>) -> Result<()> {
         self.ensure_live()?;
         let starts = !self.state.borrow().open;
-        let watching = starts && self.start_watching();
+        let before = if starts { last_body_element() } else { None };
         let opened = match options {
             Some(options) => self.global.open_with(options),
             None => self.global.open(),
         };
-        if let Err(thrown) = opened {
-            if watching {
-                self.stop_watching();
-            }
-            return Err(Error::thrown("open", thrown));
-        }
+        opened.map_err(|thrown| Error::thrown("open", thrown))?;
         if starts {
-            let mut state = self.state.borrow_mut();
-            state.open = true;
-            state.finished = false;
-            state.loaded = false;
-            state.outcome = None;
-        }
-        if watching {
-            self.watch_appended_iframe();
+            {
+                let mut state = self.state.borrow_mut();
+                state.open = true;
+                state.finished = false;
+                state.loaded = false;
+                state.outcome = None;
+            }
+            // Both published versions append the iframe to the body: the body's last element
+            // changed means `open` appended it (or a container holding it).
+            match last_body_element() {
+                Some(appended) if Some(&appended) != before.as_ref() => self.watch(appended),
+                _ => self.stop_watching(),
+            }
         }
         Ok(())
     }
 
-    /// Starts recording what is appended to and removed from `document.body`.
-    fn start_watching(&self) -> bool {
-        let Some(watcher) = &self.watcher else {
-            return false;
-        };
-        let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        else {
-            return false;
-        };
-        // Drop anything recorded for an earlier opening.
-        watcher.take_records();
-        let options = web_sys::MutationObserverInit::new();
-        options.set_child_list(true);
-        watcher.observe_with_options(&body, &options).is_ok()
-    }
-
-    /// Picks the iframe `open` appended out of the records, and keeps watching for it to leave;
-    /// stops watching when `open` appended none.
-    fn watch_appended_iframe(&self) {
-        let Some(watcher) = &self.watcher else {
+    /// Watches `document.body`'s children until `appended` leaves it.
+    fn watch(&self, appended: web_sys::Element) {
+        let (Some(watcher), Some(body)) = (&self.watcher, appended.parent_node()) else {
             return;
         };
-        let mut iframe = None;
-        for record in watcher.take_records() {
-            let record: web_sys::MutationRecord = record.unchecked_into();
-            let added = record.added_nodes();
-            for i in 0..added.length() {
-                // The iframe itself, or a container holding it.
-                if let Some(node) = added.item(i).filter(holds_an_iframe) {
-                    iframe = Some(node);
-                }
-            }
-        }
-        match iframe {
-            Some(iframe) => self.state.borrow_mut().iframe = Some(iframe),
-            None => self.stop_watching(),
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"childList".into(), &JsValue::TRUE);
+        if watcher
+            .observe_with_options(&body, options.unchecked_ref())
+            .is_ok()
+        {
+            self.state.borrow_mut().iframe = Some(appended);
         }
     }
 
