@@ -151,6 +151,9 @@ do_examples_wasm() {
   # The five browser examples (vanilla, minimal, yew, leptos, dioxus) in one cargo invocation
   # (one shared target dir), each then through wasm-bindgen --target web into a servable dir.
   x "$ROOT/scripts/build-example.sh" all "$ROOT/test-output/examples"
+  # examples/minimal is the size benchmark's subject: check in Chromium, offline, that it still
+  # loads, creates and opens Link and logs the token (playwright-core from e2e/node_modules).
+  x node "$ROOT/bench/minimal-check.mjs" "$ROOT/test-output/examples/minimal"
 }
 
 do_npm_pack() {
