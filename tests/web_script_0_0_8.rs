@@ -8,30 +8,11 @@
 
 mod support;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use flexpa_link::{Error, FlexpaLink, LinkConfig, PublicToken};
+use flexpa_link::{Error, FlexpaLink};
 use support::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[derive(Default)]
-struct Seen {
-    tokens: Vec<String>,
-    exits: Vec<Option<String>>,
-}
-
-type Log = Rc<RefCell<Seen>>;
-
-fn config(log: &Log) -> LinkConfig {
-    let (s, e) = (log.clone(), log.clone());
-    LinkConfig::new(KEY)
-        .unwrap()
-        .on_success(move |t: PublicToken| s.borrow_mut().tokens.push(t.as_str().to_owned()))
-        .on_exit(move |r| e.borrow_mut().exits.push(r))
-}
 
 async fn setup() -> (FlexpaLink, Log) {
     fresh();

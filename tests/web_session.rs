@@ -14,25 +14,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// What the callbacks of a session saw.
-#[derive(Default)]
-struct Seen {
-    tokens: Vec<String>,
-    exits: Vec<Option<String>>,
-    loads: u32,
-}
-
-type Log = Rc<RefCell<Seen>>;
-
-fn config(log: &Log) -> LinkConfig {
-    let (s, e, l) = (log.clone(), log.clone(), log.clone());
-    LinkConfig::new(KEY)
-        .unwrap()
-        .on_success(move |t: PublicToken| s.borrow_mut().tokens.push(t.as_str().to_owned()))
-        .on_exit(move |r| e.borrow_mut().exits.push(r))
-        .on_load(move || l.borrow_mut().loads += 1)
-}
-
 async fn setup() -> (FlexpaLink, Log) {
     fresh();
     let (link, _) = load_standin().await;

@@ -134,6 +134,28 @@ pub async fn sha384_integrity(source: &str) -> String {
     sha384_integrity_js(source).await.as_string().unwrap()
 }
 
+/// What the callbacks of a session saw.
+#[derive(Default)]
+pub struct Seen {
+    pub tokens: Vec<String>,
+    pub exits: Vec<Option<String>>,
+    pub loads: u32,
+}
+
+pub type Log = std::rc::Rc<std::cell::RefCell<Seen>>;
+
+/// A config with the test key whose three callbacks record into `log`.
+pub fn config(log: &Log) -> flexpa_link::LinkConfig {
+    let (s, e, l) = (log.clone(), log.clone(), log.clone());
+    flexpa_link::LinkConfig::new(KEY)
+        .unwrap()
+        .on_success(move |t: flexpa_link::PublicToken| {
+            s.borrow_mut().tokens.push(t.as_str().to_owned())
+        })
+        .on_exit(move |r| e.borrow_mut().exits.push(r))
+        .on_load(move || l.borrow_mut().loads += 1)
+}
+
 /// A fresh page: no global, no test script tags, no iframes; counters installed.
 pub fn fresh() {
     install_counters();
