@@ -50,6 +50,18 @@ export async function launchBrowser() {
 }
 
 /**
+ * A fresh page in its own context (no state shared between tests), 1000x760, with the page's
+ * uncaught errors kept in `page.errors`.
+ */
+export async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  return page;
+}
+
+/**
  * Starts the demo server in sandbox mode on free ports and waits for its "Open <url>" line.
  * Resolves to { url, sandboxUrl, output(), stop() }.
  */

@@ -8,6 +8,7 @@ import {
   VANILLA_DIR,
   assertBuilt,
   launchBrowser,
+  newPage,
   linkFrame,
   linkThroughSandbox,
   recordExchanges,
@@ -33,18 +34,9 @@ describe("demo (examples/vanilla + sandbox)", () => {
     await server?.stop();
   });
 
-  /** A fresh page (own context: no shared state between tests) with console errors kept. */
-  async function newPage() {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
-    page.errors = [];
-    page.on("pageerror", (e) => page.errors.push(String(e)));
-    return page;
-  }
-
   test("full flow: pick a plan, sign in, exchange, patient and coverage shown", async (t) => {
     const shot = screenshots("demo", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -117,7 +109,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
 
   test("cancel: closing Link shows the exit, and Link opens again", async (t) => {
     const shot = screenshots("demo", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -155,7 +147,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
 
   test("broken script URL: a clear error on the page, then retry works", async (t) => {
     const shot = screenshots("demo", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const config = await (await fetch(server.url + "/api/config")).json();
     const scriptUrl = new URL(config.scriptUrl);
     let attempts = 0;
@@ -200,7 +192,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
 
   test("single-use public token: a second exchange fails with Flexpa's error", async (t) => {
     const shot = screenshots("demo", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -239,7 +231,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
 
   test("messages from another origin are ignored", async (t) => {
     const shot = screenshots("demo", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");

@@ -8,6 +8,7 @@ import {
   APPS_DIR,
   assertBuilt,
   launchBrowser,
+  newPage,
   linkFrame,
   linkThroughSandbox,
   recordExchanges,
@@ -35,10 +36,7 @@ for (const app of ["yew", "leptos", "dioxus"]) {
 
     test(`${app}: link a plan, patient and coverage shown; cancel shows the exit`, async (t) => {
       const shot = screenshots(app, t.name);
-      const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-      const page = await context.newPage();
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
+      const page = await newPage(browser);
       const exchanges = recordExchanges(page);
       await page.goto(server.url + "/");
       await waitForStatus(page, "ready");
@@ -64,8 +62,8 @@ for (const app of ["yew", "leptos", "dioxus"]) {
       const coverage = await page.locator("#coverage").innerText();
       assert.match(coverage, /Evergreen PPO 1500/);
       assert.match(coverage, /EVG100234501/);
-      assert.deepEqual(errors, []);
-      await context.close();
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
     });
   });
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import {
   ROOT,
   launchBrowser,
+  newPage,
   linkFrame,
   linkThroughSandbox,
   recordExchanges,
@@ -57,17 +58,9 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
-  async function newPage() {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
-    page.errors = [];
-    page.on("pageerror", (e) => page.errors.push(String(e)));
-    return page;
-  }
-
   test("npm package: link a plan, exchange, patient and coverage shown", async (t) => {
     const shot = screenshots("npm", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -96,7 +89,7 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
 
   test("npm package: cancel rejects publicToken() with EXITED", async (t) => {
     const shot = screenshots("npm", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -120,7 +113,7 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
 
   test("npm package: openWithEndpoint opens Link on that plan's sign-in", async (t) => {
     const shot = screenshots("npm", t.name);
-    const page = await newPage();
+    const page = await newPage(browser);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
     await page.locator("#link-summit").click();

@@ -18,6 +18,7 @@ import {
   VANILLA_DIR,
   assertBuilt,
   launchBrowser,
+  newPage,
   recordExchanges,
   screenshots,
   startServer,
@@ -51,11 +52,9 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
   });
 
   /** A page that loads the published script from its real URL, with Link at its real origin. */
-  async function newPage() {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
-    page.errors = [];
-    page.on("pageerror", (e) => page.errors.push(String(e)));
+  async function newRoutedPage() {
+    const page = await newPage(browser);
+    const context = page.context();
     page.served = { script: 0, link: 0 };
     // The demo's config names the sandbox's script; point the page at the real default URL.
     await context.route(server.url + "/api/config", async (route) => {
@@ -95,7 +94,7 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
 
   test("link a plan: the token reaches the page once and the patient is shown", async (t) => {
     const shot = screenshots("published-script", t.name);
-    const page = await newPage();
+    const page = await newRoutedPage();
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
@@ -128,7 +127,7 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
 
   test("cancel shows the exit although 0.0.8 never calls onExit; leaked listeners give one token", async (t) => {
     const shot = screenshots("published-script", t.name);
-    const page = await newPage();
+    const page = await newRoutedPage();
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
