@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flexpa_link::pkce::CodeVerifier;
-use flexpa_link::server::{AccessToken, Client, Error, RefreshToken, SecretKey};
+use flexpa_link::server::{AccessToken, Client, RefreshToken, SecretKey};
 use flexpa_link::{PublicToken, PublishableKey};
 use serde_json::json;
 use standin::{FlexpaApi, Recorded, Reply, Standin, Usage, PUBLISHABLE_KEY, SECRET_KEY};
@@ -39,17 +39,6 @@ fn secrets() -> Vec<String> {
         "VERIFIER-PAYLOAD".into(),
         "11111111-2222".into(),
     ]
-}
-
-fn all_texts_of(err: &Error) -> Vec<String> {
-    let mut texts = vec![err.to_string(), format!("{err:?}"), format!("{err:#?}")];
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        texts.push(s.to_string());
-        texts.push(format!("{s:?}"));
-        source = s.source();
-    }
-    texts
 }
 
 fn assert_no_secret(what: &str, text: &str) {
@@ -230,7 +219,7 @@ async fn no_error_of_any_call_contains_a_secret_even_when_the_server_echoes_them
                 .unwrap_err(),
         ];
         for err in &errors {
-            for text in all_texts_of(err) {
+            for text in standin::error_texts(err) {
                 assert_no_secret(&format!("reply kind {kind}"), &text);
                 checked += 1;
             }

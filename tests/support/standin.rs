@@ -990,3 +990,30 @@ impl Chaos {
         None
     }
 }
+
+/// Every text an error can show: its `Display`, `Debug` and `{:#?}`, and the `Display` and
+/// `Debug` of each error in its source chain.
+pub fn error_texts(err: &flexpa_link::server::Error) -> Vec<String> {
+    let mut texts = vec![err.to_string(), format!("{err:?}"), format!("{err:#?}")];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        texts.push(s.to_string());
+        texts.push(format!("{s:?}"));
+        source = s.source();
+    }
+    texts
+}
+
+/// Asserts that no text of `err` holds one of `secrets`, nor anything shaped like a test
+/// secret key.
+pub fn assert_no_secret_in(err: &flexpa_link::server::Error, secrets: &[&str]) {
+    for text in error_texts(err) {
+        for secret in secrets {
+            assert!(!text.contains(secret), "an error leaked `{secret}`: {text}");
+        }
+        assert!(
+            !text.contains("sk_test_"),
+            "an error leaked a secret-key-shaped value: {text}"
+        );
+    }
+}
