@@ -55,18 +55,16 @@ pub(crate) fn read(window: &web_sys::Window) -> Result<Option<FlexpaLinkGlobal>>
         ("close", "it has no `close` function"),
     ];
     for (method, reason) in missing {
-        let f =
-            js_sys::Reflect::get(&value, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
-        if !f.is_function() {
+        if !has_method(&value, method) {
             return Err(Error::InvalidGlobal(reason));
         }
     }
     Ok(Some(value.unchecked_into()))
 }
 
-/// Whether the global has a function called `name` (older script versions lack `exit`).
-pub(crate) fn has_method(global: &FlexpaLinkGlobal, name: &str) -> bool {
-    js_sys::Reflect::get(global, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
+/// Whether `object` has a function called `name` (older script versions lack `exit`).
+pub(crate) fn has_method(object: &JsValue, name: &str) -> bool {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
 }
 
 /// Points the global's callbacks at `Function.prototype`, a built-in function that accepts
