@@ -49,7 +49,9 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
-#[cfg(all(feature = "server", target_arch = "wasm32"))]
+// docs.rs builds the wasm32 page with every feature: there only, `server` is let through (its
+// module is native-only and simply absent from that page).
+#[cfg(all(feature = "server", target_arch = "wasm32", not(docsrs)))]
 compile_error!(
     "the `server` feature of flexpa-link is for native targets only: it handles your Flexpa \
      secret key, and a secret key must stay on the server, never in a browser (wasm32) build. \

@@ -8,7 +8,7 @@
 //! Everything here works in the browser build (wasm32, randomness from
 //! `crypto.getRandomValues`) and on native targets (the operating system's generator), so the
 //! verifier can be made on whichever side starts the flow. The code exchange itself is
-//! [`server::Client::exchange_code`](crate::server::Client::exchange_code) (feature `server`).
+//! `server::Client::exchange_code` (feature `server`, native targets).
 //!
 //! ```
 //! use flexpa_link::pkce::{AuthorizationUrl, CodeVerifier};

@@ -249,3 +249,77 @@ async fn no_error_of_any_call_contains_a_secret_even_when_the_server_echoes_them
     }
     assert!(checked > 100);
 }
+
+/// Every form a credential may be echoed back in: raw, percent-encoded (form and query),
+/// JSON-escaped (with and without `\/`).
+fn encodings(secret: &str) -> Vec<String> {
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).unwrap();
+    let json = &json[1..json.len() - 1];
+    vec![
+        secret.to_owned(),
+        form.clone(),
+        form.replace('+', "%20"),
+        json.to_owned(),
+        json.replace('/', "\\/"),
+    ]
+}
+
+#[tokio::test]
+async fn no_error_contains_a_credential_in_any_encoding_it_was_sent_in() {
+    use base64::Engine as _;
+    // Tokens with characters that every encoding changes.
+    const ACCESS_ODD: &str = "eyJ0/ACCESS+ODD=\"q\"\\z";
+    const REFRESH_ODD: &str = "rt/REFRESH+ODD=\"q\"&x";
+    const PUBLIC_ODD: &str = "public_token_ODD/+=\"q\"";
+    const CODE_ODD: &str = "code_ODD/+=&\"q\"";
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{PUBLISHABLE_KEY}:{SECRET_KEY}"));
+    let mut forbidden: Vec<String> = [ACCESS_ODD, REFRESH_ODD, PUBLIC_ODD, CODE_ODD, SECRET_KEY]
+        .iter()
+        .flat_map(|s| encodings(s))
+        .collect();
+    forbidden.push(basic);
+    for kind in [0, 1, 2, 6] {
+        let server = Standin::scripted(echo(kind)).await;
+        let c = Client::builder(SecretKey::new(SECRET_KEY).unwrap())
+            .publishable_key(PublishableKey::new(PUBLISHABLE_KEY).unwrap())
+            .base_url(server.url())
+            .max_retries(0)
+            .build()
+            .unwrap();
+        let access = AccessToken::new(ACCESS_ODD).unwrap();
+        let errors = vec![
+            c.exchange(&PublicToken::new(PUBLIC_ODD).unwrap())
+                .await
+                .unwrap_err(),
+            c.introspect(&access).await.unwrap_err(),
+            c.refresh(&RefreshToken::new(REFRESH_ODD).unwrap())
+                .await
+                .unwrap_err(),
+            c.revoke(&access).await.unwrap_err(),
+            c.exchange_code(
+                &AuthorizationCode::new(CODE_ODD).unwrap(),
+                &verifier(),
+                "https://app.example/cb",
+            )
+            .await
+            .unwrap_err(),
+            c.request_application_token().await.unwrap_err(),
+            c.fhir(&access)
+                .read::<serde_json::Value>("Patient", "p")
+                .await
+                .unwrap_err(),
+        ];
+        for err in &errors {
+            for text in standin::error_texts(err) {
+                for f in &forbidden {
+                    assert!(
+                        !text.contains(f.as_str()),
+                        "kind {kind}: `{f}` leaked in {text}"
+                    );
+                }
+            }
+        }
+    }
+}
