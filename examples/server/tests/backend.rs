@@ -4,6 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use flexpa_link::server::SecretKey;
 use flexpa_link::PublishableKey;
@@ -21,9 +22,17 @@ struct Demo {
     http: reqwest::Client,
 }
 
+/// The sandbox's defaults, without the syncing window (tests of it set their own).
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        sync_window: Duration::ZERO,
+        ..SandboxConfig::random()
+    }
+}
+
 /// The sandbox, and a backend using it with `secret_key` (the sandbox's when `None`).
 async fn start(secret_key: Option<String>, static_dir: Option<PathBuf>) -> Demo {
-    start_with(SandboxConfig::random(), secret_key, static_dir).await
+    start_with(config(), secret_key, static_dir).await
 }
 
 async fn start_with(
@@ -307,7 +316,7 @@ async fn a_rate_limited_exchange_is_a_503_with_retry_after_and_the_token_survive
             burst: 1,
             refill: std::time::Duration::from_secs(120),
         }),
-        ..SandboxConfig::random()
+        ..config()
     };
     let demo = start_with(config, None, None).await;
     let token = demo.sign_in("evergreen-health-sandbox");

@@ -12,6 +12,14 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The sandbox's defaults, without the syncing window (tests of it set their own).
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        sync_window: Duration::ZERO,
+        ..SandboxConfig::random()
+    }
+}
+
 const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
 
 struct Running {
@@ -34,7 +42,7 @@ async fn start_with(config: SandboxConfig) -> Running {
 }
 
 async fn start() -> Running {
-    start_with(SandboxConfig::random()).await
+    start_with(config()).await
 }
 
 impl Running {
@@ -174,7 +182,7 @@ async fn public_tokens_are_single_use() {
 async fn public_tokens_expire() {
     let s = start_with(SandboxConfig {
         public_token_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
     let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
@@ -418,7 +426,7 @@ async fn sign_in_checks_key_plan_and_credentials() {
         .get(&format!("/sandbox/plans?publishableKey={pk}"), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["plans"].as_array().unwrap().len(), 3);
+    assert_eq!(body["plans"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -493,7 +501,12 @@ async fn fhir_serves_the_patients_own_records() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(eobs["total"], 2);
+    assert_eq!(eobs["total"], 46);
+    assert_eq!(
+        eobs["entry"].as_array().unwrap().len(),
+        20,
+        "one page of 20"
+    );
     for entry in eobs["entry"].as_array().unwrap() {
         let eob = &entry["resource"];
         assert_eq!(eob["resourceType"], "ExplanationOfBenefit");
@@ -518,7 +531,8 @@ async fn fhir_serves_the_patients_own_records() {
         .get(&format!("/fhir/Coverage?patient={other}"), Some(access))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["statusCode"], 403);
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    assert_eq!(body["issue"][0]["code"], "forbidden");
     let (status, _, body) = s.get(&format!("/fhir/Patient/{other}"), Some(access)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["resourceType"], "OperationOutcome");
@@ -557,7 +571,7 @@ async fn fhir_serves_the_patients_own_records() {
 async fn access_tokens_expire() {
     let s = start_with(SandboxConfig {
         access_token_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
     let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
@@ -735,10 +749,11 @@ async fn the_link_script_points_at_this_sandboxs_link_app() {
 #[test]
 fn debug_output_never_shows_the_secret_key() {
     let config = SandboxConfig::random();
-    let secret = config.secret_key.clone();
     let sandbox = Sandbox::new(config.clone());
-    assert!(!format!("{config:?}").contains(&secret));
-    assert!(!format!("{sandbox:?}").contains(&secret));
+    for secret in [&config.secret_key, &config.webhook_secret] {
+        assert!(!format!("{config:?}").contains(secret.as_str()));
+        assert!(!format!("{sandbox:?}").contains(secret.as_str()));
+    }
     assert!(format!("{sandbox:?}").contains("<redacted>"));
 }
 
@@ -768,7 +783,7 @@ fn http_from(ip: [u8; 4]) -> reqwest::Client {
 fn limited(burst: u32, refill: Duration) -> SandboxConfig {
     SandboxConfig {
         rate_limit: Some(RateLimit { burst, refill }),
-        ..SandboxConfig::random()
+        ..config()
     }
 }
 
@@ -818,10 +833,34 @@ async fn rate_limited_calls_get_429_retry_after_and_flexpa_body() {
             "Rate limit exceeded, retry in 30 seconds"
         )
     );
-    // FHIR and the consent page are limited too.
-    let (status, _, body) = s.get("/fhir/Patient", Some("x")).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["statusCode"], 429);
+    // FHIR is limited too, with an OperationOutcome `throttled` (not `transient`: that is the
+    // "still syncing" 429) and the same Retry-After.
+    let response = s
+        .http
+        .get(format!("{}/fhir/Patient", s.base))
+        .bearer_auth("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after"), "30");
+    assert!(header(&response, "content-type").starts_with("application/fhir+json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    assert_eq!(body["issue"][0]["code"], "throttled");
+    assert_eq!(
+        body["issue"][0]["diagnostics"],
+        "Rate limit exceeded, retry in 30 seconds"
+    );
+    // So are the consent page and the Link app's sign-in (guessing passwords is limited).
+    let response = s
+        .http
+        .post(format!("{}/sandbox/sign-in", s.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         s.http
             .get(format!("{}/link/auth", s.base))
@@ -831,7 +870,7 @@ async fn rate_limited_calls_get_429_retry_after_and_flexpa_body() {
             .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    // The Link app is not the API: it is never limited.
+    // The Link app's page and script are not limited.
     let page = s.http.get(format!("{}/", s.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
@@ -1352,7 +1391,7 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
 async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
     let s = start_with(SandboxConfig {
         authorization_code_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
     let client = crate_client(&s);
