@@ -1,0 +1,661 @@
+//! The sandbox's records side over real HTTP on 127.0.0.1, as `flexpa-api.md` describes
+//! Flexpa's: FHIR search paging with absolute next links, `$PATIENT_ID`, `$everything`,
+//! `metadata`, the "still syncing" 429 and the failed-sync 422, `client_credentials`, signed
+//! webhooks, and the bounds that keep a hammered sandbox's memory in check.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use flexpa_link_demo_server::sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
+use hmac::{Hmac, Mac};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
+
+struct Running {
+    sandbox: Sandbox,
+    base: String,
+    http: reqwest::Client,
+}
+
+/// Defaults without the syncing window unless a test sets one.
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        sync_window: Duration::ZERO,
+        ..SandboxConfig::random()
+    }
+}
+
+async fn start_with(config: SandboxConfig) -> Running {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sandbox = Sandbox::new(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(sandbox.clone().serve(listener));
+    Running {
+        sandbox,
+        base,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// An answer: status, headers, JSON body (`Null` if not JSON).
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    fn link(&self, relation: &str) -> Option<String> {
+        self.body["link"]
+            .as_array()?
+            .iter()
+            .find(|l| l["relation"] == relation)
+            .map(|l| l["url"].as_str().unwrap().to_string())
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.body["entry"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Running {
+    /// Signs in to `plan` and exchanges the public token: the access token.
+    async fn link(&self, plan: &str, external_id: Option<&str>) -> String {
+        let plan = data::plan(plan).unwrap();
+        let public = self
+            .sandbox
+            .sign_in(&SignIn {
+                publishable_key: self.sandbox.publishable_key(),
+                endpoint: plan.name,
+                username: plan.username,
+                password: plan.password,
+                external_id: external_id.map(String::from),
+                usage: Usage::OneTime,
+            })
+            .unwrap();
+        let response = self
+            .http
+            .post(format!("{}/link/exchange", self.base))
+            .json(&json!({ "public_token": public, "secret_key": self.sandbox.secret_key() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// `GET` of a path on the sandbox, or of an absolute URL.
+    async fn get(&self, path_or_url: &str, token: &str) -> Answer {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.base)
+        };
+        let response = self.http.get(url).bearer_auth(token).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn client_credentials(&self, body: Value, basic: (&str, &str)) -> Answer {
+        let response = self
+            .http
+            .post(format!("{}/link/token", self.base))
+            .basic_auth(basic.0, Some(basic.1))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        Answer {
+            status,
+            headers,
+            body: response.json().await.unwrap(),
+        }
+    }
+}
+
+fn assert_outcome(answer: &Answer, status: StatusCode, code: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert!(answer
+        .header("content-type")
+        .starts_with("application/fhir+json"));
+    assert_eq!(answer.body["resourceType"], "OperationOutcome");
+    assert_eq!(answer.body["issue"][0]["severity"], "error");
+    assert_eq!(answer.body["issue"][0]["code"], code, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_search_pages_through_absolute_next_links_to_every_claim() {
+    let s = start_with(config()).await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    let first = s
+        .get("/fhir/ExplanationOfBenefit?patient=$PATIENT_ID", &token)
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body["type"], "searchset");
+    assert_eq!(first.body["total"], 46);
+    assert_eq!(first.ids().len(), 20, "the default page size is 20");
+    assert!(first.link("previous").is_none());
+    let self_link = first.link("self").unwrap();
+    assert!(self_link.starts_with(&format!("{}/fhir/ExplanationOfBenefit?", s.base)));
+
+    // Follow next links verbatim: 20 + 20 + 6, every claim once, then no next link.
+    let mut seen: Vec<String> = first.ids();
+    let mut next = first.link("next");
+    let mut pages = 1;
+    while let Some(url) = next {
+        assert!(
+            url.starts_with(&format!("{}/fhir/", s.base)),
+            "absolute: {url}"
+        );
+        let page = s.get(&url, &token).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.body["total"], 46);
+        assert!(page.link("previous").is_some());
+        seen.extend(page.ids());
+        next = page.link("next");
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 46);
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>().len(),
+        46,
+        "no claim twice"
+    );
+
+    // Each claim has what the demo shows: a date, a provider, billed and paid totals.
+    let page = s
+        .get(
+            "/fhir/ExplanationOfBenefit?patient=$PATIENT_ID&_count=1",
+            &token,
+        )
+        .await;
+    let eob = &page.body["entry"][0]["resource"];
+    assert_eq!(
+        eob["billablePeriod"]["start"], "2025-02-12",
+        "most recent first"
+    );
+    assert_eq!(eob["provider"]["display"], "Pearl Street Pharmacy");
+    let total = |code: &str| {
+        eob["total"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["category"]["coding"][0]["code"] == code)
+            .map(|t| t["amount"]["value"].as_f64().unwrap())
+    };
+    assert_eq!(total("submitted"), Some(24.99));
+    assert_eq!(total("benefit"), Some(2.10));
+}
+
+#[tokio::test]
+async fn count_is_validated_and_capped() {
+    let s = start_with(SandboxConfig {
+        search_count_default: 7,
+        search_count_max: 10,
+        ..config()
+    })
+    .await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    let search = |q: &'static str| {
+        let token = token.clone();
+        let s = &s;
+        async move {
+            s.get(
+                &format!("/fhir/ExplanationOfBenefit?patient={JANE}{q}"),
+                &token,
+            )
+            .await
+        }
+    };
+    assert_eq!(search("").await.ids().len(), 7, "the configured default");
+    assert_eq!(search("&_count=3").await.ids().len(), 3);
+    let capped = search("&_count=500").await;
+    assert_eq!(capped.ids().len(), 10, "the configured maximum");
+    assert!(capped.link("next").unwrap().contains("_count=10"));
+    // _count=0: the total only, and no next link to loop on.
+    let zero = search("&_count=0").await;
+    assert_eq!(zero.status, StatusCode::OK);
+    assert_eq!(zero.body["total"], 46);
+    assert!(zero.ids().is_empty());
+    assert!(zero.link("next").is_none());
+    // Past the end: an empty page.
+    let past = search("&_offset=1000").await;
+    assert!(past.ids().is_empty());
+    assert!(past.link("next").is_none());
+    for bad in ["&_count=abc", "&_count=-1", "&_offset=x"] {
+        assert_outcome(&search(bad).await, StatusCode::BAD_REQUEST, "invalid");
+    }
+}
+
+#[tokio::test]
+async fn patient_id_wildcard_works_in_path_and_query() {
+    let s = start_with(config()).await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    for path in ["/fhir/Patient/$PATIENT_ID", "/fhir/Patient/%24PATIENT_ID"] {
+        let patient = s.get(path, &token).await;
+        assert_eq!(patient.status, StatusCode::OK, "{path}");
+        assert_eq!(patient.body["id"], JANE);
+    }
+    for query in [
+        "patient=$PATIENT_ID",
+        "patient=Patient/%24PATIENT_ID",
+        "beneficiary=$PATIENT_ID",
+    ] {
+        let coverage = s.get(&format!("/fhir/Coverage?{query}"), &token).await;
+        assert_eq!(coverage.status, StatusCode::OK, "{query}");
+        assert_eq!(coverage.body["total"], 2);
+        assert_eq!(coverage.ids(), ["cov-evergreen-2024", "cov-evergreen-2022"]);
+    }
+    // Another patient's id is refused, an unknown resource is not found.
+    let other = data::plan("summit-medicare-sandbox").unwrap().patient_id;
+    assert_outcome(
+        &s.get(&format!("/fhir/Coverage?patient={other}"), &token)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_outcome(
+        &s.get("/fhir/ExplanationOfBenefit/eob-summit-0001", &token)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}
+
+#[tokio::test]
+async fn everything_is_one_unpaginated_bundle_of_every_resource() {
+    let s = start_with(config()).await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    let everything = s.get("/fhir/Patient/$PATIENT_ID/$everything", &token).await;
+    assert_eq!(everything.status, StatusCode::OK);
+    assert_eq!(everything.body["type"], "searchset");
+    // 1 Patient + 2 Coverage + 46 ExplanationOfBenefit, all at once (more than _count's 20).
+    assert_eq!(everything.body["total"], 49);
+    assert_eq!(everything.ids().len(), 49);
+    assert!(everything.link("next").is_none());
+    let types: HashSet<String> = everything.body["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(types.len(), 3);
+    assert_eq!(
+        s.get(&format!("/fhir/Patient/{JANE}/$everything"), &token)
+            .await
+            .body["total"],
+        49
+    );
+    let other = data::plan("summit-medicare-sandbox").unwrap().patient_id;
+    assert_outcome(
+        &s.get(&format!("/fhir/Patient/{other}/$everything"), &token)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_outcome(
+        &s.get("/fhir/Patient/$PATIENT_ID/$summary", &token).await,
+        StatusCode::NOT_FOUND,
+        "not-supported",
+    );
+}
+
+#[tokio::test]
+async fn metadata_lists_the_types_and_the_everything_operation() {
+    let s = start_with(config()).await;
+    let token = s.link("summit-medicare-sandbox", None).await;
+    let statement = s.get("/fhir/metadata", &token).await;
+    assert_eq!(statement.status, StatusCode::OK);
+    assert_eq!(statement.body["resourceType"], "CapabilityStatement");
+    assert_eq!(statement.body["fhirVersion"], "4.0.1");
+    let resources = statement.body["rest"][0]["resource"].as_array().unwrap();
+    let types: Vec<&str> = resources
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Patient", "Coverage", "ExplanationOfBenefit"]);
+    assert_eq!(resources[0]["operation"][0]["name"], "everything");
+    // A token is needed (Flexpa's 401 JSON without one).
+    let anonymous = s.get("/fhir/metadata", "not-a-token").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.body["statusCode"], 401);
+}
+
+#[tokio::test]
+async fn still_syncing_is_429_transient_with_retry_after_then_the_data() {
+    let s = start_with(SandboxConfig {
+        sync_window: Duration::from_millis(1500),
+        ..config()
+    })
+    .await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    for path in [
+        "/fhir/Patient/$PATIENT_ID",
+        "/fhir/Coverage?patient=$PATIENT_ID",
+        "/fhir/Patient/$PATIENT_ID/$everything",
+    ] {
+        let answer = s.get(path, &token).await;
+        assert_outcome(&answer, StatusCode::TOO_MANY_REQUESTS, "transient");
+        assert_eq!(
+            answer.header("retry-after"),
+            "2",
+            "{path}: whole seconds, rounded up"
+        );
+        assert_eq!(answer.header("x-retry-after"), "2");
+    }
+    // The CapabilityStatement describes the endpoint, not the patient: not held back.
+    assert_eq!(s.get("/fhir/metadata", &token).await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let patient = s.get("/fhir/Patient/$PATIENT_ID", &token).await;
+    assert_eq!(patient.status, StatusCode::OK);
+    assert_eq!(patient.body["id"], JANE);
+}
+
+#[tokio::test]
+async fn the_plan_whose_sync_fails_answers_422_processing() {
+    let s = start_with(config()).await;
+    let token = s.link("lakeshore-sync-fails-sandbox", None).await;
+    for path in [
+        "/fhir/Patient/$PATIENT_ID",
+        "/fhir/ExplanationOfBenefit?patient=$PATIENT_ID",
+        "/fhir/Patient/$PATIENT_ID/$everything",
+    ] {
+        let answer = s.get(path, &token).await;
+        assert_outcome(&answer, StatusCode::UNPROCESSABLE_ENTITY, "processing");
+        assert!(
+            answer.header("retry-after").is_empty(),
+            "nothing to wait for"
+        );
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_gives_an_application_token_without_patient_access() {
+    let s = start_with(config()).await;
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+    let answer = s
+        .client_credentials(json!({ "grant_type": "client_credentials" }), (&pk, &sk))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["expires_in"], 1800);
+    assert_eq!(answer.body["token_type"], "Bearer");
+    assert!(answer.body.get("refresh_token").is_none());
+    let app_token = answer.body["access_token"].as_str().unwrap();
+    // It reads the CapabilityStatement, not a patient's records.
+    assert_eq!(
+        s.get("/fhir/metadata", app_token).await.status,
+        StatusCode::OK
+    );
+    assert_outcome(
+        &s.get("/fhir/Patient/$PATIENT_ID", app_token).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    // Wrong credentials: Flexpa's 401.
+    let wrong = s
+        .client_credentials(
+            json!({ "grant_type": "client_credentials" }),
+            (&pk, "sk_test_wrong"),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body["statusCode"], 401);
+    // Another grant type in JSON is not accepted (refresh and code grants are forms).
+    let response = s
+        .http
+        .post(format!("{}/link/token", s.base))
+        .basic_auth(&pk, Some(&sk))
+        .header(CONTENT_TYPE, "application/json")
+        .body(r#"{"grant_type":"password"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn client_credentials_with_test_keys_can_be_refused_as_flexpa_does() {
+    let s = start_with(SandboxConfig {
+        refuse_test_client_credentials: true,
+        ..config()
+    })
+    .await;
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+    let answer = s
+        .client_credentials(json!({ "grant_type": "client_credentials" }), (&pk, &sk))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.body["statusCode"], 403);
+    assert!(answer.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("live-mode"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+/// A webhook receiver on 127.0.0.1: its URL and what it got (headers, raw body).
+async fn receiver() -> (String, mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, rx)
+}
+
+/// Checks `X-Flexpa-Signature` the documented way: `t=<secs>,v1=<hex HMAC-SHA256("{t}.{body}")>`,
+/// `t` within 5 minutes of now.
+fn assert_signed(headers: &HeaderMap, body: &[u8], secret: &str) {
+    let header = headers["x-flexpa-signature"].to_str().unwrap();
+    let (t, v1) = header.split_once(',').unwrap();
+    let t = t.strip_prefix("t=").unwrap();
+    let v1 = v1.strip_prefix("v1=").unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(now.abs_diff(t.parse::<u64>().unwrap()) <= 300);
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(v1, expected);
+}
+
+async fn next_event(rx: &mut mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) -> (HeaderMap, Bytes) {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a webhook within 10 s")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signed_webhooks_announce_completed_and_failed_syncs() {
+    let s = start_with(SandboxConfig {
+        sync_window: Duration::from_millis(300),
+        ..config()
+    })
+    .await;
+    let (url, mut rx) = receiver().await;
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+
+    // Registration needs the app's keys and a usable URL; it answers the signing secret.
+    let register = |basic: (String, String), url: String| {
+        let http = s.http.clone();
+        let endpoint = format!("{}/sandbox/webhook", s.base);
+        async move {
+            let response = http
+                .post(endpoint)
+                .basic_auth(basic.0, Some(basic.1))
+                .json(&json!({ "url": url }))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, _) = register((pk.clone(), "sk_test_wrong".into()), url.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = register((pk.clone(), sk.clone()), "ftp://x/hooks".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = register((pk.clone(), sk.clone()), url.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["url"], url.as_str());
+    let secret = body["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret, s.sandbox.webhook_secret());
+
+    // Linking starts the sync; when the window ends, sync_completed arrives, signed.
+    let started = std::time::Instant::now();
+    let token = s.link("evergreen-health-sandbox", Some("user-42")).await;
+    let (headers, body) = next_event(&mut rx).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "not before the window ends"
+    );
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["user-agent"], "Flexpa-Webhook/1.0");
+    assert_signed(&headers, &body, &secret);
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["event"], "sync_completed");
+    assert_eq!(event["version"], 1);
+    assert!(uuid::Uuid::parse_str(event["event_id"].as_str().unwrap()).is_ok());
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        now_ms.abs_diff(event["timestamp"].as_u64().unwrap()) < 60_000,
+        "milliseconds"
+    );
+    assert_eq!(event["data"]["mode"], "test");
+    assert_eq!(event["data"]["external_id"], "user-42");
+    assert!(
+        uuid::Uuid::parse_str(event["data"]["patient_authorization_id"].as_str().unwrap()).is_ok()
+    );
+    assert!(uuid::Uuid::parse_str(event["data"]["consent_id"].as_str().unwrap()).is_ok());
+    // And the data is there when the webhook says so.
+    assert_eq!(
+        s.get("/fhir/Patient/$PATIENT_ID", &token).await.status,
+        StatusCode::OK
+    );
+
+    // The failing plan: sync_failed.
+    s.link("lakeshore-sync-fails-sandbox", None).await;
+    let (headers, body) = next_event(&mut rx).await;
+    assert_signed(&headers, &body, &secret);
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["event"], "sync_failed");
+    assert_eq!(event["data"]["external_id"], Value::Null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds
+
+#[tokio::test]
+async fn pending_consent_requests_and_sign_ins_stay_at_the_store_cap() {
+    let s = start_with(SandboxConfig {
+        store_cap: 50,
+        rate_limit: None,
+        ..config()
+    })
+    .await;
+    let verifier = flexpa_link::pkce::CodeVerifier::generate().unwrap();
+    let pk = flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap();
+    let url = flexpa_link::pkce::AuthorizationUrl::new(
+        &pk,
+        "http://127.0.0.1:9/cb",
+        &verifier.challenge(),
+        "user",
+    )
+    .base_url(&s.base)
+    .build()
+    .unwrap();
+    // 300 consent pages opened and never finished: at most 50 are kept.
+    for _ in 0..300 {
+        let page = s.http.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+    }
+    assert!(
+        s.sandbox.stored_entries() <= 50,
+        "{}",
+        s.sandbox.stored_entries()
+    );
+    // Thousands of sign-ins (authorizations and public tokens): each map at most 50.
+    let plan = data::plan("bayside-medicaid-sandbox").unwrap();
+    for _ in 0..5_000 {
+        s.sandbox
+            .sign_in(&SignIn {
+                publishable_key: s.sandbox.publishable_key(),
+                endpoint: plan.name,
+                username: plan.username,
+                password: plan.password,
+                external_id: None,
+                usage: Usage::OneTime,
+            })
+            .unwrap();
+    }
+    assert!(
+        s.sandbox.stored_entries() <= 3 * 50,
+        "{}",
+        s.sandbox.stored_entries()
+    );
+}
