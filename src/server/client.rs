@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, Response, StatusCode, Url};
@@ -13,8 +15,8 @@ use super::error::{
     describe_json_error, scrub, ApiError, Error, Result, TransportKind, BODY_SNIPPET_CHARS,
 };
 use super::types::{
-    AccessToken, ErrorBody, ExchangeResponse, Introspection, RefreshToken, RevokeResponse,
-    SecretKey, TokenResponse,
+    AccessToken, ApplicationToken, ErrorBody, ExchangeResponse, Introspection, RefreshToken,
+    RevokeResponse, SecretKey, TokenResponse,
 };
 use crate::pkce::{is_loopback_host, AuthorizationUrl, CodeChallenge, CodeVerifier};
 use crate::token::{check_opaque, InvalidValue};
@@ -33,6 +35,13 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// The default cap on a response body (1 MiB); Flexpa's token responses are about 1 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+/// The default cap on a FHIR response body (64 MiB): a patient's `$everything` Bundle runs to
+/// tens of megabytes.
+pub const DEFAULT_MAX_FHIR_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+/// How long a FHIR call waits in all, by default, for a patient's data to finish syncing.
+pub const DEFAULT_SYNC_WAIT: Duration = Duration::from_secs(60);
+/// The most pages a paged search reads by default.
+pub const DEFAULT_MAX_PAGES: usize = 1000;
 /// The `User-Agent` the client sends: `flexpa-link/<version>`.
 pub const USER_AGENT_VALUE: &str = concat!("flexpa-link/", env!("CARGO_PKG_VERSION"));
 
@@ -82,6 +91,11 @@ struct Inner {
     max_retries: u32,
     max_retry_wait: Duration,
     max_response_bytes: usize,
+    fhir_base: Url,
+    max_fhir_response_bytes: usize,
+    sync_wait: Duration,
+    max_pages: usize,
+    application_token: ApplicationTokenCache,
 }
 
 /// Configures a [`Client`]; start with [`Client::builder`].
@@ -96,6 +110,9 @@ pub struct ClientBuilder {
     max_retries: u32,
     max_retry_wait: Duration,
     max_response_bytes: usize,
+    max_fhir_response_bytes: usize,
+    sync_wait: Duration,
+    max_pages: usize,
     http: Option<reqwest::Client>,
 }
 
@@ -155,6 +172,30 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest FHIR response body the client reads (default 64 MiB, sized for a
+    /// patient's `$everything`). Enforced while streaming, like
+    /// [`max_response_bytes`](Self::max_response_bytes).
+    pub fn max_fhir_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_fhir_response_bytes = bytes;
+        self
+    }
+
+    /// How long a FHIR call waits in all for a patient's data to finish syncing (Flexpa's
+    /// `429` with an `OperationOutcome` code `transient`) before ending with
+    /// [`Error::StillSyncing`] (default 60 s; `Duration::ZERO` never waits). This budget is
+    /// separate from the rate-limit retries ([`max_retries`](Self::max_retries)).
+    pub fn sync_wait(mut self, budget: Duration) -> Self {
+        self.sync_wait = budget;
+        self
+    }
+
+    /// The most pages a paged FHIR search reads before [`Error::TooManyPages`]
+    /// (default 1,000).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
     /// Uses your existing `reqwest::Client` (and its connection pool, proxy and TLS settings)
     /// instead of building one. Build it with
     /// `.redirect(reqwest::redirect::Policy::none())`: the client's own one never follows
@@ -202,12 +243,17 @@ impl ClientBuilder {
                 introspect_url: endpoint("/link/introspect")?,
                 token_url: endpoint("/link/token")?,
                 revoke_url: endpoint("/link/revoke")?,
+                fhir_base: endpoint("/fhir/")?,
                 base_url: base_str,
                 timeout: self.timeout,
                 connect_timeout: self.connect_timeout,
                 max_retries: self.max_retries,
                 max_retry_wait: self.max_retry_wait,
                 max_response_bytes: self.max_response_bytes,
+                max_fhir_response_bytes: self.max_fhir_response_bytes,
+                sync_wait: self.sync_wait,
+                max_pages: self.max_pages,
+                application_token: ApplicationTokenCache::default(),
             }),
         })
     }
@@ -245,7 +291,7 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         )),
         other => Err(Error::InsecureBaseUrl(format!(
             "the scheme must be https, not `{}`",
-            scrub(other, &[], 20)
+            scrub::<&str>(other, &[], 20)
         ))),
     }
 }
@@ -265,9 +311,26 @@ struct Call<'a> {
     body: Option<(&'static str, Bytes)>,
     /// Every secret the request carries, scrubbed from any text that goes into an error.
     secrets: [&'a str; 2],
+    /// A FHIR call: the FHIR body cap, and Flexpa's FHIR meanings of 429 and 422.
+    fhir: bool,
+}
+
+impl Call<'_> {
+    /// The secrets to scrub from error texts: the raw values, and the Basic credential as it
+    /// went over the wire (`base64(user:password)`). [`scrub`] adds their encoded forms.
+    fn error_secrets(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.secrets.iter().map(|s| (*s).to_owned()).collect();
+        if let Auth::Basic(user, password) = self.auth {
+            all.push(STANDARD.encode(format!("{user}:{password}")));
+        }
+        all
+    }
 }
 
 const JSON: &str = "application/json";
+const FHIR_JSON: &str = "application/fhir+json, application/json";
+/// How much of an error body is read: enough for Flexpa's explanation.
+const ERROR_BODY_CAP: usize = 16 * 1024;
 const FORM: &str = "application/x-www-form-urlencoded";
 
 impl Client {
@@ -282,6 +345,9 @@ impl Client {
             max_retries: DEFAULT_MAX_RETRIES,
             max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_fhir_response_bytes: DEFAULT_MAX_FHIR_RESPONSE_BYTES,
+            sync_wait: DEFAULT_SYNC_WAIT,
+            max_pages: DEFAULT_MAX_PAGES,
             http: None,
         }
     }
@@ -323,6 +389,7 @@ impl Client {
             auth: Auth::None,
             body: Some((JSON, json_bytes(&body))),
             secrets: [secret, public_token.as_str()],
+            fhir: false,
         })
         .await
     }
@@ -338,6 +405,7 @@ impl Client {
                 self.inner.secret.expose_secret(),
                 access_token.expose_secret(),
             ],
+            fhir: false,
         })
         .await
     }
@@ -361,6 +429,7 @@ impl Client {
             auth: Auth::Basic(publishable.as_str(), secret),
             body: Some((FORM, body)),
             secrets: [secret, refresh_token.expose_secret()],
+            fhir: false,
         })
         .await
     }
@@ -379,6 +448,7 @@ impl Client {
             auth: Auth::Bearer(access_token.expose_secret()),
             body: Some((JSON, json_bytes(&Body { secret_key: secret }))),
             secrets: [secret, access_token.expose_secret()],
+            fhir: false,
         })
         .await
     }
@@ -416,6 +486,7 @@ impl Client {
             auth: Auth::None,
             body: Some((FORM, body)),
             secrets: [code, verifier.as_str()],
+            fhir: false,
         })
         .await
     }
@@ -435,6 +506,63 @@ impl Client {
         )
     }
 
+    /// An application access token (OAuth `client_credentials`), for calls without a patient
+    /// such as Flexpa's provider directory: `POST /link/token` with
+    /// `{"grant_type":"client_credentials"}` and HTTP Basic `publishable_key:secret_key`.
+    ///
+    /// Cached: the same token comes back until shortly before it expires (a minute before,
+    /// or a tenth of its lifetime when that is shorter), then a new one is fetched.
+    /// Concurrent callers share one request; a failed request is not cached (the next call
+    /// tries again). Flexpa issues these to live keys only: test keys get [`Error::Api`] 403.
+    /// Needs the [publishable key](ClientBuilder::publishable_key).
+    ///
+    /// ```no_run
+    /// # async fn run(client: flexpa_link::server::Client) -> Result<(), flexpa_link::server::Error> {
+    /// let token = client.application_token().await?;
+    /// let practitioners: Vec<serde_json::Value> = client
+    ///     .fhir(&token)
+    ///     .search_all("Practitioner", &[("name", "smith")])
+    ///     .await?;
+    /// # let _ = practitioners; Ok(()) }
+    /// ```
+    pub async fn application_token(&self) -> Result<AccessToken> {
+        let mut cached = self.inner.application_token.0.lock().await;
+        if let Some((token, fresh_until)) = &*cached {
+            if Instant::now() < *fresh_until {
+                return Ok(token.clone());
+            }
+        }
+        *cached = None;
+        let requested_at = Instant::now();
+        let response = self.request_application_token().await?;
+        let lifetime = Duration::from_secs(response.expires_in);
+        let margin = (lifetime / 10).min(Duration::from_secs(60));
+        *cached = Some((
+            response.access_token.clone(),
+            requested_at + (lifetime - margin),
+        ));
+        Ok(response.access_token)
+    }
+
+    /// A new application access token, uncached: what
+    /// [`application_token`](Self::application_token) fetches.
+    pub async fn request_application_token(&self) -> Result<ApplicationToken> {
+        let publishable = self.require_publishable("application_token")?;
+        let secret = self.inner.secret.expose_secret();
+        self.execute(Call {
+            method: Method::POST,
+            url: &self.inner.token_url,
+            auth: Auth::Basic(publishable.as_str(), secret),
+            body: Some((
+                JSON,
+                Bytes::from_static(br#"{"grant_type":"client_credentials"}"#),
+            )),
+            secrets: [secret, ""],
+            fhir: false,
+        })
+        .await
+    }
+
     fn require_publishable(&self, what: &str) -> Result<&PublishableKey> {
         self.inner.publishable.as_ref().ok_or_else(|| {
             Error::InvalidKey(InvalidValue::new(
@@ -449,25 +577,71 @@ impl Client {
 
     /// Runs a call within the total timeout.
     async fn execute<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
+        match self.execute_outcome(&call).await? {
+            Outcome::Done(value) => Ok(value),
+            // Only FHIR calls tell "still syncing" apart, and they go through `fhir_get`.
+            Outcome::Syncing { retry_after } => Err(Error::StillSyncing {
+                retry_after,
+                waited: Duration::ZERO,
+            }),
+        }
+    }
+
+    async fn execute_outcome<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<Outcome<T>> {
         let timeout = self.inner.timeout;
         let deadline = Instant::now() + timeout;
-        match tokio::time::timeout_at(deadline, self.attempts(&call, deadline)).await {
+        match tokio::time::timeout_at(deadline, self.attempts(call, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout { after: timeout }),
         }
     }
 
-    /// Sends the request, retrying 429s within the limits, and reads the answer.
-    async fn attempts<T: DeserializeOwned>(&self, call: &Call<'_>, deadline: Instant) -> Result<T> {
+    /// One FHIR `GET` with the Bearer token: the value, or "still syncing" for the caller's
+    /// sync-wait loop ([`Fhir`](super::fhir::Fhir)).
+    pub(crate) async fn fhir_get<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        token: &AccessToken,
+    ) -> Result<Outcome<T>> {
+        self.execute_outcome(&Call {
+            method: Method::GET,
+            url,
+            auth: Auth::Bearer(token.expose_secret()),
+            body: None,
+            secrets: [token.expose_secret(), self.inner.secret.expose_secret()],
+            fhir: true,
+        })
+        .await
+    }
+
+    pub(crate) fn fhir_base(&self) -> &Url {
+        &self.inner.fhir_base
+    }
+
+    pub(crate) fn sync_wait(&self) -> Duration {
+        self.inner.sync_wait
+    }
+
+    pub(crate) fn max_pages(&self) -> usize {
+        self.inner.max_pages
+    }
+
+    /// Sends the request, retrying rate-limit 429s within the limits, and reads the answer.
+    async fn attempts<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        deadline: Instant,
+    ) -> Result<Outcome<T>> {
         let inner = &*self.inner;
         let mut attempts: u32 = 0;
         loop {
             attempts += 1;
+            let accept = if call.fhir { FHIR_JSON } else { JSON };
             let mut request = inner
                 .http
                 .request(call.method.clone(), call.url.clone())
                 .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-                .header(ACCEPT, HeaderValue::from_static(JSON));
+                .header(ACCEPT, HeaderValue::from_static(accept));
             request = match call.auth {
                 Auth::None => request,
                 Auth::Bearer(token) => request.bearer_auth(token),
@@ -478,13 +652,25 @@ impl Client {
                     .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
                     .body(body.clone());
             }
-            let response = request
+            let mut response = request
                 .send()
                 .await
                 .map_err(|e| self.transport_error(e, TransportKind::Request))?;
 
             if response.status() == StatusCode::TOO_MANY_REQUESTS {
                 let retry_after = parse_retry_after(response.headers());
+                // On the FHIR API a 429 also means "the patient's data is still syncing"
+                // (an OperationOutcome with code `transient`): the caller waits that out on
+                // its own budget. Anything else is rate limiting.
+                if call.fhir {
+                    let body = match read_capped(&mut response, ERROR_BODY_CAP).await {
+                        Ok(Capped::Whole(body)) => body,
+                        _ => Vec::new(),
+                    };
+                    if outcome_code(&body).as_deref() == Some("transient") {
+                        return Ok(Outcome::Syncing { retry_after });
+                    }
+                }
                 drop(response);
                 if attempts > inner.max_retries {
                     return Err(Error::RateLimited {
@@ -506,17 +692,21 @@ impl Client {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            return self.read_response(response, &call.secrets).await;
+            return self.read_response(response, call).await.map(Outcome::Done);
         }
     }
 
     async fn read_response<T: DeserializeOwned>(
         &self,
         mut response: Response,
-        secrets: &[&str],
+        call: &Call<'_>,
     ) -> Result<T> {
         let status = response.status();
-        let cap = self.inner.max_response_bytes;
+        let cap = if call.fhir {
+            self.inner.max_fhir_response_bytes
+        } else {
+            self.inner.max_response_bytes
+        };
         if status.is_success() {
             let body = match read_capped(&mut response, cap).await {
                 Ok(Capped::Whole(body)) => body,
@@ -527,7 +717,14 @@ impl Client {
                 .headers()
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok());
-            return parse_success(status, &body, content_type);
+            return parse_success(status, &body, content_type).map_err(|e| match e {
+                // A data error of the caller's own type may quote a value: scrub it.
+                Error::InvalidResponse { status, reason } => Error::InvalidResponse {
+                    status,
+                    reason: scrub(&reason, &call.error_secrets(), usize::MAX),
+                },
+                other => other,
+            });
         }
 
         if status.is_redirection() {
@@ -547,12 +744,17 @@ impl Client {
 
         // An error status: what matters is the status and Flexpa's explanation. Read at most
         // a few KiB of it, and a body cut off mid-way still leaves the status to report.
-        let error_cap = cap.min(16 * 1024);
-        let body = match read_capped(&mut response, error_cap).await {
+        let body = match read_capped(&mut response, cap.min(ERROR_BODY_CAP)).await {
             Ok(Capped::Whole(body)) => body,
             Ok(Capped::Over) | Err(_) => Vec::new(),
         };
-        Err(Error::Api(api_error(status, &body, secrets)))
+        let secrets = call.error_secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let error = api_error(status, &body, &secrets);
+        if call.fhir && status == StatusCode::UNPROCESSABLE_ENTITY {
+            return Err(Error::SyncFailed(error));
+        }
+        Err(Error::Api(error))
     }
 
     fn transport_error(&self, e: reqwest::Error, default_kind: TransportKind) -> Error {
@@ -571,8 +773,43 @@ impl Client {
         } else {
             default_kind
         };
-        Error::Transport { kind, source: e }
+        // The URL may be a next link chosen by the server: keep it out of error texts.
+        Error::Transport {
+            kind,
+            source: e.without_url(),
+        }
     }
+}
+
+/// The cached application access token and when it stops being handed out. The async lock
+/// is held during a fetch, so that concurrent callers wait for that one request.
+#[derive(Debug, Default)]
+struct ApplicationTokenCache(tokio::sync::Mutex<Option<(AccessToken, Instant)>>);
+
+/// What one FHIR request came to: the value, or "still syncing, try again".
+pub(crate) enum Outcome<T> {
+    Done(T),
+    Syncing { retry_after: Option<Duration> },
+}
+
+/// The `issue[0].code` of a FHIR `OperationOutcome` body, such as `transient` or `throttled`.
+fn outcome_code(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Outcome {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<String>,
+        #[serde(default)]
+        issue: Vec<Issue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Issue {
+        code: Option<String>,
+    }
+    let outcome: Outcome = serde_json::from_slice(body).ok()?;
+    if outcome.resource_type.as_deref() != Some("OperationOutcome") {
+        return None;
+    }
+    outcome.issue.into_iter().next()?.code
 }
 
 /// Parses a 2xx body: it must be a JSON object (serde would also read an array by position).
@@ -639,7 +876,18 @@ async fn read_capped(response: &mut Response, cap: usize) -> Result<Capped, reqw
 pub(crate) fn api_error(status: StatusCode, body: &[u8], secrets: &[&str]) -> ApiError {
     const FIELD_CHARS: usize = 1000;
     // Only a JSON object is Flexpa's error body (serde would also read an array by position).
+    // The FHIR API explains errors with an OperationOutcome: its first issue's code and
+    // diagnostics play the parts of `error` and `message`.
     let parsed = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) if v["resourceType"] == "OperationOutcome" => {
+            let issue = &v["issue"][0];
+            let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+            Some(ErrorBody {
+                error: text(&issue["code"]),
+                message: text(&issue["diagnostics"]).or_else(|| text(&issue["details"]["text"])),
+                error_description: None,
+            })
+        }
         Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<ErrorBody>(v).ok(),
         _ => None,
     };
@@ -669,9 +917,15 @@ pub(crate) fn api_error(status: StatusCode, body: &[u8], secrets: &[&str]) -> Ap
     }
 }
 
-/// `Retry-After` as delay-seconds or as an HTTP date (a date in the past means now).
+/// `Retry-After` as delay-seconds or as an HTTP date (a date in the past means now);
+/// Flexpa's FHIR API may name the wait in `X-Retry-After` instead (same forms).
 fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    retry_after_value(headers.get(RETRY_AFTER))
+        .or_else(|| retry_after_value(headers.get("x-retry-after")))
+}
+
+fn retry_after_value(value: Option<&HeaderValue>) -> Option<Duration> {
+    let value = value?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }

@@ -37,6 +37,45 @@ pub enum Error {
         /// How many requests were made.
         attempts: u32,
     },
+    /// The patient's data is still syncing (Flexpa's FHIR API answered `429` with an
+    /// `OperationOutcome` code `transient`) and the sync-wait budget
+    /// ([`ClientBuilder::sync_wait`](super::ClientBuilder::sync_wait)) ran out. Try again
+    /// later, or wait for the `sync_completed` webhook.
+    #[error(
+        "the patient's data is still syncing at Flexpa (waited {}){}",
+        DurationText(*waited),
+        RetryAfter(*retry_after)
+    )]
+    StillSyncing {
+        /// When Flexpa suggested trying again, if it said.
+        retry_after: Option<Duration>,
+        /// How long the call waited for the sync in all.
+        waited: Duration,
+    },
+    /// Flexpa could not sync the patient's data from their health plan (FHIR API `422`).
+    /// Not retried: the patient may need to link again.
+    #[error("Flexpa could not sync the patient's data: {0}")]
+    SyncFailed(ApiError),
+    /// A search page's next link points to another origin than the client's base URL; it was
+    /// not followed, so that the access token never goes there.
+    #[error("refused to follow a next link to another origin ({origin})")]
+    ForeignNextLink {
+        /// The origin the link pointed to (`scheme://host:port`).
+        origin: String,
+    },
+    /// A search page's next link points to a page already read: the server's paging loops.
+    #[error("the search's next links loop (after page {page})")]
+    PagingLoop {
+        /// How many pages had been read.
+        page: usize,
+    },
+    /// A search has more pages than the client reads
+    /// ([`ClientBuilder::max_pages`](super::ClientBuilder::max_pages)).
+    #[error("the search has more than {limit} pages")]
+    TooManyPages {
+        /// The page cap.
+        limit: usize,
+    },
     /// The call did not finish in time (connect timeout, or the total timeout of the call
     /// including retries).
     #[error("the request to Flexpa timed out after {}", DurationText(*after))]
@@ -92,7 +131,8 @@ impl Error {
     /// The HTTP status, when Flexpa answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Api(e) => Some(e.status),
+            Self::Api(e) | Self::SyncFailed(e) => Some(e.status),
+            Self::StillSyncing { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Self::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Self::InvalidResponse { status, .. } | Self::ResponseTooLarge { status, .. } => {
                 Some(*status)
@@ -104,7 +144,7 @@ impl Error {
     /// Flexpa's error, when it answered with an error status.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e),
+            Self::Api(e) | Self::SyncFailed(e) => Some(e),
             _ => None,
         }
     }
@@ -119,7 +159,10 @@ impl Error {
     /// processed it, a retry gets a 400.)
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::RateLimited { .. }
+            | Self::StillSyncing { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. } => true,
             Self::Api(e) => e.status.is_server_error(),
             _ => false,
         }
@@ -225,14 +268,17 @@ impl fmt::Display for DurationText {
     }
 }
 
-/// Removes from `text` every occurrence of `secrets` and anything shaped like a secret key
-/// (`sk_test_…`, `sk_live_…`), keeps at most `max_chars` characters, and replaces control
+/// Removes from `text` every occurrence of `secrets`, in every form a server could echo them
+/// back in (raw, percent-encoded, JSON-escaped), and anything shaped like a secret key
+/// (`sk_test_…`, `sk_live_…`); keeps at most `max_chars` characters, and replaces control
 /// characters (so a hostile body cannot forge log lines).
-pub(crate) fn scrub(text: &str, secrets: &[&str], max_chars: usize) -> String {
+pub(crate) fn scrub<S: AsRef<str>>(text: &str, secrets: &[S], max_chars: usize) -> String {
     let mut s = text.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if s.contains(secret) {
-            s = s.replace(secret, "<redacted>");
+    for secret in secrets.iter().map(AsRef::as_ref).filter(|s| s.len() >= 4) {
+        for form in encoded_forms(secret) {
+            if s.contains(&*form) {
+                s = s.replace(&*form, "<redacted>");
+            }
         }
     }
     for prefix in ["sk_test_", "sk_live_"] {
@@ -261,13 +307,42 @@ pub(crate) fn scrub(text: &str, secrets: &[&str], max_chars: usize) -> String {
     out
 }
 
+/// A secret as it may come back: raw, percent-encoded (as in a form or a query), and
+/// JSON-escaped (with and without `\/`).
+fn encoded_forms(secret: &str) -> Vec<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    let mut forms = vec![Cow::Borrowed(secret)];
+    let mut push = |form: String| {
+        if !forms.iter().any(|f| *f == form) {
+            forms.push(Cow::Owned(form));
+        }
+    };
+    push(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    push(
+        secret
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect(),
+    );
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len().saturating_sub(1).max(1)].to_owned();
+    push(json.replace('/', "\\/"));
+    push(json);
+    forms
+}
+
 /// Describes a JSON parse failure without quoting any value from the body.
 pub(crate) fn describe_json_error(e: &serde_json::Error, content_type: Option<&str>) -> String {
     use serde_json::error::Category;
     let at = format!("line {} column {}", e.line(), e.column());
     let ct = match content_type {
         Some(ct) if !ct.to_ascii_lowercase().contains("json") => {
-            format!(" (content type `{}`)", scrub(ct, &[], 64))
+            format!(" (content type `{}`)", scrub::<&str>(ct, &[], 64))
         }
         _ => String::new(),
     };
@@ -283,7 +358,15 @@ pub(crate) fn describe_json_error(e: &serde_json::Error, content_type: Option<&s
                 (Some(a), Some(b)) if b > a => format!("{}\"…\"{}", &msg[..a], &msg[b + 1..]),
                 _ => msg,
             };
-            format!("unexpected JSON content: {}", scrub(&msg, &[], 300))
+            // ... and an unknown enum variant as `…` (the value, not the expected names).
+            let msg = match (
+                msg.strip_prefix("unknown variant `"),
+                msg.rfind("`, expected"),
+            ) {
+                (Some(_), Some(end)) => format!("unknown variant `…{}", &msg[end..]),
+                _ => msg,
+            };
+            format!("unexpected JSON content: {}", scrub::<&str>(&msg, &[], 300))
         }
     }
 }
@@ -300,7 +383,17 @@ mod tests {
             200,
         );
         assert_eq!(s, "bad key <redacted>, token <redacted> in body");
-        assert_eq!(scrub("abcdef", &[], 3), "abc…");
+        assert_eq!(scrub::<&str>("abcdef", &[], 3), "abc…");
+        let secret = "tok/a+b=\"c\"";
+        for echoed in [
+            "tok/a+b=\"c\"",
+            "tok%2Fa%2Bb%3D%22c%22",
+            "tok\\/a+b=\\\"c\\\"",
+            "tok/a+b=\\\"c\\\"",
+        ] {
+            let s = scrub(&format!("x {echoed} y"), &[secret], 200);
+            assert_eq!(s, "x <redacted> y", "{echoed}");
+        }
     }
 
     #[test]

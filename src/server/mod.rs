@@ -113,7 +113,9 @@
 
 mod client;
 mod error;
+pub mod fhir;
 mod types;
+pub mod webhooks;
 
 /// Entry points for the cargo-fuzz targets in `fuzz/` (compiled only under `cargo fuzz`,
 /// which sets `--cfg fuzzing`).
@@ -163,11 +165,13 @@ pub mod fuzzing {
 }
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_TIMEOUT, USER_AGENT_VALUE,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_FHIR_RESPONSE_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SYNC_WAIT, DEFAULT_TIMEOUT,
+    USER_AGENT_VALUE,
 };
 pub use error::{ApiError, Error, Result, TransportKind, BODY_SNIPPET_CHARS};
 pub use types::{
-    AccessToken, Endpoint, ExchangeResponse, Introspection, LinkState, LinkUser, RefreshExpiry,
-    RefreshToken, RevokeResponse, SecretKey, TimeUntilMaxAuth, TokenResponse,
+    AccessToken, ApplicationToken, Endpoint, ExchangeResponse, Introspection, LinkState, LinkUser,
+    RefreshExpiry, RefreshToken, RevokeResponse, SecretKey, TimeUntilMaxAuth, TokenResponse,
 };

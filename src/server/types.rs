@@ -647,6 +647,21 @@ impl TokenResponse {
     }
 }
 
+/// An application access token from the `client_credentials` grant: `{"access_token",
+/// "expires_in", "token_type"}`. See [`Client::application_token`](super::Client::application_token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ApplicationToken {
+    /// The token, sent as `Authorization: Bearer`. It reads no patient's data.
+    pub access_token: AccessToken,
+    /// Seconds until it expires (1,800 at Flexpa).
+    #[serde(deserialize_with = "de_seconds")]
+    pub expires_in: u64,
+    /// `Bearer`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+}
+
 /// What `POST /link/revoke` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
