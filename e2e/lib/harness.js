@@ -74,7 +74,9 @@ export async function startServer({ staticDir, env = {}, args = [] } = {}) {
   for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_LINK_SCRIPT_URL", "FLEXPA_API_URL", "PORT"]) {
     if (!(name in env)) delete childEnv[name];
   }
-  const argv = ["--port", "0", ...(staticDir ? ["--static", staticDir] : []), ...args];
+  // No "still syncing" window unless a test asks for one (records.test.js does).
+  const sync = args.includes("--sandbox-sync-seconds") ? [] : ["--sandbox-sync-seconds", "0"];
+  const argv = ["--port", "0", ...(staticDir ? ["--static", staticDir] : []), ...sync, ...args];
   const child = spawn(SERVER_BIN, argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8");

@@ -36,7 +36,6 @@ pub mod store;
 pub mod webhooks;
 
 mod api;
-mod bounded;
 mod consent;
 mod fhir;
 mod link_app;

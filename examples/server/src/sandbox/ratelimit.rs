@@ -24,9 +24,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::bounded::make_room;
 use super::fhir::operation_outcome;
 use super::{flexpa_error, Sandbox};
+use crate::bounded::make_room;
 
 /// The API's rate limit per client address (a token bucket).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use base64::Engine as _;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::bounded::make_room;
 use super::data::Plan;
+use crate::bounded::make_room;
 
 /// How the app asked to use the authorization (`usage` in `FlexpaLink.create`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,16 +12,18 @@
 //! Basic `publishable_key:secret_key`, JSON `{"url": "http://..."}`, answering `{"url",
 //! "secret"}`, as Flexpa's Portal shows the secret of a new endpoint). One attempt per event
 //! (Flexpa's retry schedule is unconfirmed); failures are logged without the URL or secret.
+//!
+//! The signature is the crate's `flexpa_link::server::webhooks::signature_header`, the same
+//! scheme its `verify` checks: one place for it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use hmac::{Hmac, Mac};
+use flexpa_link::server::webhooks::{signature_header, WebhookSecret, SIGNATURE_HEADER};
 use reqwest::Url;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::api::{app_credentials, json_object, json_ok, required};
@@ -51,23 +53,6 @@ pub(crate) fn check_url(url: &str) -> Result<Url, InvalidWebhookUrl> {
         && parsed.username().is_empty()
         && parsed.password().is_none();
     ok.then_some(parsed).ok_or(InvalidWebhookUrl)
-}
-
-/// The `X-Flexpa-Signature` value for `body` sent at `t` (Unix seconds).
-pub fn signature_header(secret: &str, t: u64, body: &[u8]) -> String {
-    // HMAC takes keys of any length: this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
 }
 
 fn unix_now() -> Duration {
@@ -119,14 +104,17 @@ async fn deliver(sandbox: &Sandbox, event: &str, body: &Value) {
         eprintln!("sandbox: webhook {event} not sent: no HTTP client");
         return;
     };
+    let Ok(secret) = WebhookSecret::new(sandbox.inner.config.webhook_secret.as_str()) else {
+        eprintln!("sandbox: webhook {event} not sent: the configured webhook secret is not valid");
+        return;
+    };
     let raw = body.to_string();
-    let t = unix_now().as_secs();
-    let signature = signature_header(&sandbox.inner.config.webhook_secret, t, raw.as_bytes());
+    let signature = signature_header(&secret, unix_now().as_secs(), raw.as_bytes());
     let sent = http
         .post(url)
         .header("content-type", "application/json")
         .header("user-agent", "Flexpa-Webhook/1.0")
-        .header("x-flexpa-signature", signature)
+        .header(SIGNATURE_HEADER, signature)
         .timeout(DELIVERY_TIMEOUT)
         .body(raw)
         .send()
@@ -171,22 +159,6 @@ pub(crate) async fn register(State(sandbox): State<Sandbox>, request: Request) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_signature_is_hex_hmac_sha256_over_t_dot_body() {
-        // The documented scheme, computed here directly: HMAC-SHA256 over "{t}.{raw body}".
-        let header = signature_header("whsec_test", 1_704_067_200, br#"{"event":"x"}"#);
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"whsec_test").unwrap();
-        mac.update(br#"1704067200.{"event":"x"}"#);
-        let expected: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(header, format!("t=1704067200,v1={expected}"));
-        assert_eq!(expected.len(), 64);
-    }
 
     #[test]
     fn webhook_urls_are_checked() {
