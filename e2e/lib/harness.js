@@ -71,7 +71,7 @@ export async function startServer({ staticDir, env = {}, args = [] } = {}) {
   }
   const childEnv = { ...process.env, ...env };
   // Sandbox mode: no real keys, whatever the caller's shell has.
-  for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_LINK_SCRIPT_URL", "FLEXPA_API_URL", "PORT"]) {
+  for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_LINK_SCRIPT_URL", "FLEXPA_API_URL", "FLEXPA_WEBHOOK_SECRET", "FLEXPA_REDIRECT_URI", "PORT"]) {
     if (!(name in env)) delete childEnv[name];
   }
   // No "still syncing" window unless a test asks for one (records.test.js does).
