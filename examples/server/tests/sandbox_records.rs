@@ -659,3 +659,93 @@ async fn pending_consent_requests_and_sign_ins_stay_at_the_store_cap() {
         s.sandbox.stored_entries()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The crate's own client against the sandbox: the two speak the same protocol.
+
+fn crate_client(s: &Running) -> flexpa_link::server::Client {
+    flexpa_link::server::Client::builder(
+        flexpa_link::server::SecretKey::new(s.sandbox.secret_key().to_string()).unwrap(),
+    )
+    .publishable_key(
+        flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap(),
+    )
+    .base_url(&s.base)
+    .build()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_crates_fhir_client_reads_the_sandbox_syncing_paging_and_failing() {
+    use flexpa_link::server::{AccessToken, Error};
+    let s = start_with(SandboxConfig {
+        sync_window: Duration::from_millis(1200),
+        ..config()
+    })
+    .await;
+    let client = crate_client(&s);
+    let token = AccessToken::new(s.link("evergreen-health-sandbox", None).await).unwrap();
+
+    // No waiting: still syncing at once, with the sandbox's Retry-After.
+    let quick = client.fhir(&token).sync_wait(Duration::ZERO);
+    match quick.read::<Value>("Patient", "$PATIENT_ID").await {
+        Err(Error::StillSyncing { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(2)))
+        }
+        other => panic!("expected StillSyncing, got {other:?}"),
+    }
+    // With its default budget the client waits the sync out, then pages through every claim.
+    let fhir = client.fhir(&token);
+    let claims: Vec<Value> = fhir
+        .search_all("ExplanationOfBenefit", &[("patient", "$PATIENT_ID")])
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 46);
+    let mut pages = fhir.search_pages::<Value>(
+        "ExplanationOfBenefit",
+        &[("patient", "$PATIENT_ID"), ("_count", "5")],
+    );
+    let mut seen = 0;
+    while let Some(page) = pages.next().await.unwrap() {
+        seen += page.resources().count();
+    }
+    assert_eq!((seen, pages.pages_read()), (46, 10));
+    let everything: flexpa_link::server::fhir::Bundle = fhir.everything().await.unwrap();
+    assert_eq!(everything.resources().count(), 49);
+    let statement: Value = fhir.capability_statement().await.unwrap();
+    assert_eq!(
+        statement["rest"][0]["resource"][0]["operation"][0]["name"],
+        "everything"
+    );
+
+    // The failing plan: SyncFailed, not retried.
+    let failing = AccessToken::new(s.link("lakeshore-sync-fails-sandbox", None).await).unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    match client
+        .fhir(&failing)
+        .read::<Value>("Patient", "$PATIENT_ID")
+        .await
+    {
+        Err(Error::SyncFailed(api)) => assert_eq!(api.status().as_u16(), 422),
+        other => panic!("expected SyncFailed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_crates_application_token_comes_from_the_sandbox() {
+    let s = start_with(config()).await;
+    let client = crate_client(&s);
+    let app = client.application_token().await.unwrap();
+    let again = client.application_token().await.unwrap();
+    assert_eq!(app, again, "cached by the crate");
+    let statement: Value = client.fhir(&app).capability_statement().await.unwrap();
+    assert_eq!(statement["resourceType"], "CapabilityStatement");
+    // Flexpa's refusal of test keys, when the sandbox is told to make it, is an API error.
+    let strict = start_with(SandboxConfig {
+        refuse_test_client_credentials: true,
+        ..config()
+    })
+    .await;
+    let err = crate_client(&strict).application_token().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403), "{err}");
+}
