@@ -25,13 +25,8 @@ struct Demo {
     http: reqwest::Client,
 }
 
-/// The sandbox's defaults, without the syncing window (tests of it set their own).
-fn config() -> SandboxConfig {
-    SandboxConfig {
-        sync_window: Duration::ZERO,
-        ..SandboxConfig::random()
-    }
-}
+mod support;
+use support::config;
 
 /// The sandbox, and a backend using it with `secret_key` (the sandbox's when `None`).
 async fn start(secret_key: Option<String>, static_dir: Option<PathBuf>) -> Demo {

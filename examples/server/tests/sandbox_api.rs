@@ -12,54 +12,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The sandbox's defaults, without the syncing window (tests of it set their own).
-fn config() -> SandboxConfig {
-    SandboxConfig {
-        sync_window: Duration::ZERO,
-        ..SandboxConfig::random()
-    }
-}
-
-const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
-
-struct Running {
-    sandbox: Sandbox,
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn start_with(config: SandboxConfig) -> Running {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let sandbox = Sandbox::new(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(sandbox.clone().serve(listener));
-    Running {
-        sandbox,
-        base,
-        http: reqwest::Client::new(),
-    }
-}
-
-async fn start() -> Running {
-    start_with(config()).await
-}
+mod support;
+use support::{config, header, start, start_with, Running, JANE};
 
 impl Running {
-    fn sign_in(&self, plan: &str, usage: Usage, external_id: Option<&str>) -> String {
-        let plan = flexpa_link_demo_server::sandbox::data::plan(plan).unwrap();
-        self.sandbox
-            .sign_in(&SignIn {
-                publishable_key: self.sandbox.publishable_key(),
-                endpoint: plan.name,
-                username: plan.username,
-                password: plan.password,
-                external_id: external_id.map(String::from),
-                usage,
-            })
-            .unwrap()
-    }
-
     async fn exchange_raw(&self, public_token: &str, secret_key: &str) -> (StatusCode, Value) {
         let response = self
             .http
@@ -760,18 +716,6 @@ fn debug_output_never_shows_the_secret_key() {
 // ---------------------------------------------------------------------------------------------
 // Rate limiting: 429 with Retry-After and Flexpa's error body.
 
-fn crate_client(s: &Running) -> flexpa_link::server::Client {
-    flexpa_link::server::Client::builder(
-        flexpa_link::server::SecretKey::new(s.sandbox.secret_key().to_string()).unwrap(),
-    )
-    .publishable_key(
-        flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap(),
-    )
-    .base_url(&s.base)
-    .build()
-    .unwrap()
-}
-
 /// A client connecting from another loopback address (its own rate-limit bucket).
 fn http_from(ip: [u8; 4]) -> reqwest::Client {
     reqwest::Client::builder()
@@ -785,14 +729,6 @@ fn limited(burst: u32, refill: Duration) -> SandboxConfig {
         rate_limit: Some(RateLimit { burst, refill }),
         ..config()
     }
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -893,7 +829,7 @@ async fn the_crate_client_waits_out_a_429_and_spends_the_token_once() {
     let s = start_with(limited(1, Duration::from_secs(1))).await;
     let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
     let public = flexpa_link::PublicToken::new(token).unwrap();
-    let client = crate_client(&s);
+    let client = s.crate_client();
     // Empty the bucket.
     let (status, _, _) = s.get("/link/introspect", Some("x")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -921,7 +857,7 @@ async fn the_crate_client_waits_out_a_429_and_spends_the_token_once() {
 async fn a_long_retry_after_ends_the_clients_call_and_keeps_the_token() {
     let s = start_with(limited(1, Duration::from_secs(120))).await;
     let token = s.sign_in("bayside-medicaid-sandbox", Usage::OneTime, None);
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let (status, _, _) = s.get("/link/introspect", Some("x")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -1031,7 +967,8 @@ impl Running {
     /// Through the consent page with a preselected plan: the code and the state it came with.
     async fn consent_code(&self, verifier: &CodeVerifier, plan: &str) -> (String, Option<String>) {
         let state = random_state().unwrap();
-        let url = crate_client(self)
+        let url = self
+            .crate_client()
             .authorization_url(REDIRECT, &verifier.challenge(), "user-7")
             .unwrap()
             .state(&state)
@@ -1084,7 +1021,7 @@ fn oauth_error(error: &str, description: &str) -> Value {
 #[tokio::test]
 async fn pkce_flow_from_the_crates_url_to_fhir() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let state = random_state().unwrap();
     let url = client
@@ -1218,7 +1155,7 @@ async fn pkce_flow_from_the_crates_url_to_fhir() {
 #[tokio::test]
 async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "summit-medicare-sandbox").await;
     let wrong = CodeVerifier::generate().unwrap();
@@ -1245,7 +1182,7 @@ async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
 #[tokio::test]
 async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     let tokens = client
@@ -1292,7 +1229,7 @@ async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
 #[tokio::test]
 async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let pk = s.sandbox.publishable_key().to_string();
 
@@ -1394,7 +1331,7 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
         ..config()
     })
     .await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1409,7 +1346,7 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
 
     // A code exchange refused with 429 leaves the code alone: the client's retry gets tokens.
     let s = start_with(limited(3, Duration::from_secs(1))).await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     let _ = s.get("/link/introspect", Some("x")).await;
     let (status, body) = s
@@ -1436,7 +1373,8 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
 async fn pkce_cancel_redirects_access_denied_with_the_state() {
     let s = start().await;
     let verifier = CodeVerifier::generate().unwrap();
-    let url = crate_client(&s)
+    let url = s
+        .crate_client()
         .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
         .unwrap()
         .state("st-1")

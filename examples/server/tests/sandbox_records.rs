@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use flexpa_link_demo_server::sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
+use flexpa_link_demo_server::sandbox::{data, SandboxConfig, Usage};
 use hmac::{Hmac, Mac};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::StatusCode;
@@ -17,34 +17,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
-
-struct Running {
-    sandbox: Sandbox,
-    base: String,
-    http: reqwest::Client,
-}
-
-/// Defaults without the syncing window unless a test sets one.
-fn config() -> SandboxConfig {
-    SandboxConfig {
-        sync_window: Duration::ZERO,
-        ..SandboxConfig::random()
-    }
-}
-
-async fn start_with(config: SandboxConfig) -> Running {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let sandbox = Sandbox::new(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(sandbox.clone().serve(listener));
-    Running {
-        sandbox,
-        base,
-        http: reqwest::Client::new(),
-    }
-}
+mod support;
+use support::{config, start_with, Running, JANE};
 
 /// An answer: status, headers, JSON body (`Null` if not JSON).
 struct Answer {
@@ -85,18 +59,7 @@ impl Answer {
 impl Running {
     /// Signs in to `plan` and exchanges the public token: the access token.
     async fn link(&self, plan: &str, external_id: Option<&str>) -> String {
-        let plan = data::plan(plan).unwrap();
-        let public = self
-            .sandbox
-            .sign_in(&SignIn {
-                publishable_key: self.sandbox.publishable_key(),
-                endpoint: plan.name,
-                username: plan.username,
-                password: plan.password,
-                external_id: external_id.map(String::from),
-                usage: Usage::OneTime,
-            })
-            .unwrap();
+        let public = self.sign_in(plan, Usage::OneTime, external_id);
         let response = self
             .http
             .post(format!("{}/link/exchange", self.base))
@@ -640,18 +603,8 @@ async fn pending_consent_requests_and_sign_ins_stay_at_the_store_cap() {
         s.sandbox.stored_entries()
     );
     // Thousands of sign-ins (authorizations and public tokens): each map at most 50.
-    let plan = data::plan("bayside-medicaid-sandbox").unwrap();
     for _ in 0..5_000 {
-        s.sandbox
-            .sign_in(&SignIn {
-                publishable_key: s.sandbox.publishable_key(),
-                endpoint: plan.name,
-                username: plan.username,
-                password: plan.password,
-                external_id: None,
-                usage: Usage::OneTime,
-            })
-            .unwrap();
+        s.sign_in("bayside-medicaid-sandbox", Usage::OneTime, None);
     }
     assert!(
         s.sandbox.stored_entries() <= 3 * 50,
@@ -663,18 +616,6 @@ async fn pending_consent_requests_and_sign_ins_stay_at_the_store_cap() {
 // ---------------------------------------------------------------------------------------------
 // The crate's own client against the sandbox: the two speak the same protocol.
 
-fn crate_client(s: &Running) -> flexpa_link::server::Client {
-    flexpa_link::server::Client::builder(
-        flexpa_link::server::SecretKey::new(s.sandbox.secret_key().to_string()).unwrap(),
-    )
-    .publishable_key(
-        flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap(),
-    )
-    .base_url(&s.base)
-    .build()
-    .unwrap()
-}
-
 #[tokio::test]
 async fn the_crates_fhir_client_reads_the_sandbox_syncing_paging_and_failing() {
     use flexpa_link::server::{AccessToken, Error};
@@ -683,7 +624,7 @@ async fn the_crates_fhir_client_reads_the_sandbox_syncing_paging_and_failing() {
         ..config()
     })
     .await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let token = AccessToken::new(s.link("evergreen-health-sandbox", None).await).unwrap();
 
     // No waiting: still syncing at once, with the sandbox's Retry-After.
@@ -734,7 +675,7 @@ async fn the_crates_fhir_client_reads_the_sandbox_syncing_paging_and_failing() {
 #[tokio::test]
 async fn the_crates_application_token_comes_from_the_sandbox() {
     let s = start_with(config()).await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let app = client.application_token().await.unwrap();
     let again = client.application_token().await.unwrap();
     assert_eq!(app, again, "cached by the crate");
@@ -746,6 +687,6 @@ async fn the_crates_application_token_comes_from_the_sandbox() {
         ..config()
     })
     .await;
-    let err = crate_client(&strict).application_token().await.unwrap_err();
+    let err = strict.crate_client().application_token().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403), "{err}");
 }
