@@ -169,6 +169,19 @@ fn not_authorized_for_patient() -> Response {
     )
 }
 
+/// The synced patient of this call and their resources of this type.
+fn patient_resources(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    resource_type: &str,
+) -> Result<(Authorization, Vec<Value>), Response> {
+    let auth = patient_data(sandbox, headers)?;
+    match resources(auth.plan, resource_type) {
+        Some(list) => Ok((auth, list)),
+        None => Err(unsupported_type(resource_type)),
+    }
+}
+
 /// `value` with `$PATIENT_ID` replaced by the patient's id.
 fn resolve(value: &str, plan: &Plan) -> String {
     value.replace(PATIENT_ID, plan.patient_id)
@@ -180,12 +193,9 @@ async fn read(
     Path((resource_type, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let auth = match patient_data(&sandbox, &headers) {
-        Ok(auth) => auth,
+    let (auth, list) = match patient_resources(&sandbox, &headers, &resource_type) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(list) = resources(auth.plan, &resource_type) else {
-        return unsupported_type(&resource_type);
     };
     let id = resolve(&id, auth.plan);
     match list.into_iter().find(|r| r["id"] == id.as_str()) {
@@ -280,12 +290,9 @@ async fn search(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let auth = match patient_data(&sandbox, &headers) {
-        Ok(auth) => auth,
+    let (auth, list) = match patient_resources(&sandbox, &headers, &resource_type) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(list) = resources(auth.plan, &resource_type) else {
-        return unsupported_type(&resource_type);
     };
     let Ok(params) =
         serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
