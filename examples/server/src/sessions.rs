@@ -24,8 +24,9 @@ pub const MAX_SESSIONS: usize = 10_000;
 /// How long an unused session lives.
 pub const SESSION_TTL: Duration = Duration::from_secs(60 * 60);
 
-/// A consent flow started by this browser, waiting for its callback.
-#[derive(Debug, Clone)]
+/// A consent flow started by this browser, waiting for its callback. Prints without its
+/// verifier or state.
+#[derive(Clone)]
 pub struct PendingConsent {
     /// The PKCE verifier whose challenge went into the authorization URL.
     pub verifier: CodeVerifier,
@@ -33,6 +34,16 @@ pub struct PendingConsent {
     pub state: String,
     /// The redirect URI of the authorization URL (the code exchange repeats it).
     pub redirect_uri: String,
+}
+
+impl std::fmt::Debug for PendingConsent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingConsent")
+            .field("verifier", &"<redacted>")
+            .field("state", &"<redacted>")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
 }
 
 /// A linked health plan: the patient's access token (never sent to the browser).
@@ -210,6 +221,27 @@ mod tests {
             sessions.update(None, |_| {});
         }
         assert!(sessions.len() <= MAX_SESSIONS);
+    }
+
+    #[test]
+    fn a_session_prints_no_secret() {
+        let verifier = CodeVerifier::generate().unwrap();
+        let session = Session {
+            linked: Some(Linked {
+                access_token: AccessToken::new("eyJ.secret-access-token.sig").unwrap(),
+                plan: None,
+            }),
+            consent: Some(PendingConsent {
+                verifier: verifier.clone(),
+                state: "the-state-value".into(),
+                redirect_uri: "http://127.0.0.1/cb".into(),
+            }),
+            external_id: "demo-user-1".into(),
+        };
+        let printed = format!("{session:?} {session:#?}");
+        for secret in [verifier.as_str(), "the-state-value", "secret-access-token"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
     }
 
     #[test]

@@ -690,3 +690,53 @@ async fn the_crates_application_token_comes_from_the_sandbox() {
     let err = strict.crate_client().application_token().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403), "{err}");
 }
+
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_the_oauth_paths_work_too() {
+    let s = start_with(config()).await;
+    let token = s.link("evergreen-health-sandbox", None).await;
+    let mut ids = HashSet::new();
+    for (path, status) in [
+        ("/fhir/Patient/$PATIENT_ID", StatusCode::OK),
+        ("/fhir/Nope?patient=$PATIENT_ID", StatusCode::NOT_FOUND),
+        ("/link/introspect", StatusCode::OK),
+        ("/no/such/route", StatusCode::NOT_FOUND),
+        ("/", StatusCode::OK),
+    ] {
+        let answer = s.get(path, &token).await;
+        assert_eq!(answer.status, status, "{path}");
+        let id = answer.header("x-request-id").to_string();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{path}: {id:?}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 5, "one id per answer");
+
+    // /oauth/token is /link/token; /oauth/authorize is /link/auth.
+    let (pk, sk) = (
+        s.sandbox.publishable_key().to_string(),
+        s.sandbox.secret_key().to_string(),
+    );
+    let response = s
+        .http
+        .post(format!("{}/oauth/token", s.base))
+        .basic_auth(&pk, Some(&sk))
+        .json(&json!({ "grant_type": "client_credentials" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let verifier = flexpa_link::pkce::CodeVerifier::generate().unwrap();
+    let url = flexpa_link::pkce::AuthorizationUrl::new(
+        &flexpa_link::PublishableKey::new(pk).unwrap(),
+        "http://127.0.0.1:9/cb",
+        &verifier.challenge(),
+        "user",
+    )
+    .base_url(&s.base)
+    .build()
+    .unwrap()
+    .replace("/link/auth?", "/oauth/authorize?");
+    let page = s.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains(r#"id="screen-plans""#));
+}

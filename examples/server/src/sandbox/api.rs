@@ -38,8 +38,15 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/link/exchange", post(exchange))
         .route("/link/introspect", get(introspect))
         .route("/link/token", post(token))
+        // The discovery documents name /oauth/token and /oauth/authorize (flexpa-api.md 5.5):
+        // served the same as /link/token and /link/auth.
+        .route("/oauth/token", post(token))
         .route("/link/revoke", post(revoke))
         .route("/link/auth", get(consent::authorize).post(consent::consent))
+        .route(
+            "/oauth/authorize",
+            get(consent::authorize).post(consent::consent),
+        )
         .route("/sandbox/webhook", post(webhooks::register))
         .merge(fhir::routes())
         .method_not_allowed_fallback(not_found)

@@ -336,11 +336,14 @@ impl Sandbox {
         link_app::router(self.clone())
             .merge(api::router(self.clone()))
             .fallback(api::not_found)
+            .layer(axum::middleware::map_response(request_id))
     }
 
     /// Only the API (`/link/*` including the consent page, `/fhir/*`).
     pub fn api_router(&self) -> Router {
-        api::router(self.clone()).fallback(api::not_found)
+        api::router(self.clone())
+            .fallback(api::not_found)
+            .layer(axum::middleware::map_response(request_id))
     }
 
     /// Serves [`Sandbox::router`] on `listener` until the task is dropped (with each
@@ -356,6 +359,14 @@ impl Sandbox {
         )
         .await
     }
+}
+
+/// Every answer carries an `X-Request-Id`, as Flexpa's do (support asks for it).
+async fn request_id(mut response: axum::response::Response) -> axum::response::Response {
+    if let Ok(id) = axum::http::HeaderValue::from_str(&Uuid::new_v4().to_string()) {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    response
 }
 
 /// The sample member's user name (surrounding spaces forgiven) and password.
