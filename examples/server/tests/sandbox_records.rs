@@ -740,3 +740,26 @@ async fn every_answer_has_a_request_id_and_the_oauth_paths_work_too() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(r#"id="screen-plans""#));
 }
+
+#[tokio::test]
+async fn the_crate_tells_rate_limiting_from_syncing_on_the_sandboxs_fhir() {
+    use flexpa_link::server::{AccessToken, Error};
+    // Two requests per minute: the exchange, then one FHIR read; the next is throttled.
+    let s = start_with(SandboxConfig {
+        rate_limit: Some(flexpa_link_demo_server::sandbox::RateLimit {
+            burst: 2,
+            refill: Duration::from_secs(60),
+        }),
+        ..config()
+    })
+    .await;
+    let token = AccessToken::new(s.link("evergreen-health-sandbox", None).await).unwrap();
+    let fhir = s.crate_client().fhir(&token);
+    let _: Value = fhir.read("Patient", "$PATIENT_ID").await.unwrap();
+    match fhir.read::<Value>("Patient", "$PATIENT_ID").await {
+        Err(Error::RateLimited { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(60)))
+        }
+        other => panic!("expected RateLimited (throttled), got {other:?}"),
+    }
+}
