@@ -527,7 +527,14 @@ async fn signed_webhooks_announce_completed_and_failed_syncs() {
     assert_eq!(secret, s.sandbox.webhook_secret());
 
     // Linking starts the sync; when the window ends, sync_completed arrives, signed.
+    let unix_ms = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
     let started = std::time::Instant::now();
+    let linked_ms = unix_ms();
     let token = s.link("evergreen-health-sandbox", Some("user-42")).await;
     let (headers, body) = next_event(&mut rx).await;
     assert!(
@@ -541,13 +548,11 @@ async fn signed_webhooks_announce_completed_and_failed_syncs() {
     assert_eq!(event["event"], "sync_completed");
     assert_eq!(event["version"], 1);
     assert!(uuid::Uuid::parse_str(event["event_id"].as_str().unwrap()).is_ok());
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    // Unix milliseconds, stamped when the sync ended (not when it began).
+    let stamped = event["timestamp"].as_u64().unwrap();
     assert!(
-        now_ms.abs_diff(event["timestamp"].as_u64().unwrap()) < 60_000,
-        "milliseconds"
+        stamped >= linked_ms + 300 && stamped <= unix_ms(),
+        "{stamped}"
     );
     assert_eq!(event["data"]["mode"], "test");
     assert_eq!(event["data"]["external_id"], "user-42");

@@ -61,19 +61,14 @@ fn unix_now() -> Duration {
         .unwrap_or_default()
 }
 
-/// The event's body.
-fn event_body(event: &str, issued: &Issued) -> Value {
+/// The event's body, stamped now (when the sync ends, not when it began).
+fn event_body(event: &str, data: &Value) -> Value {
     json!({
         "event_id": Uuid::new_v4(),
         "event": event,
         "version": 1,
         "timestamp": u64::try_from(unix_now().as_millis()).unwrap_or(u64::MAX),
-        "data": {
-            "mode": "test",
-            "external_id": issued.authorization.external_id,
-            "patient_authorization_id": issued.authorization_id,
-            "consent_id": issued.authorization.consent_id,
-        }
+        "data": data,
     })
 }
 
@@ -88,11 +83,16 @@ pub(crate) fn after_issue(sandbox: &Sandbox, issued: &Issued) {
     } else {
         "sync_completed"
     };
-    let body = event_body(event, issued);
+    let data = json!({
+        "mode": "test",
+        "external_id": issued.authorization.external_id,
+        "patient_authorization_id": issued.authorization_id,
+        "consent_id": issued.authorization.consent_id,
+    });
     let sandbox = sandbox.clone();
     tokio::spawn(async move {
         tokio::time::sleep(sandbox.inner.config.sync_window).await;
-        deliver(&sandbox, event, &body).await;
+        deliver(&sandbox, event, &event_body(event, &data)).await;
     });
 }
 
