@@ -247,7 +247,7 @@ impl LinkSession {
         };
         wasm_bindgen_futures::future_to_promise(async move {
             let token = future.await.map_err(to_js_error)?;
-            Ok(JsValue::from_str(token.as_str()))
+            Ok(JsValue::from_str(token.expose_secret()))
         })
     }
 
@@ -352,7 +352,8 @@ fn link_config(value: &JsValue) -> Result<LinkConfig, JsValue> {
         config = config.auto_exit(auto_exit);
     }
     if let Some(f) = function_field(value, "onSuccess")? {
-        config = config.on_success(move |token| call(&f, &JsValue::from_str(token.as_str())));
+        config =
+            config.on_success(move |token| call(&f, &JsValue::from_str(token.expose_secret())));
     }
     if let Some(f) = function_field(value, "onExit")? {
         config = config.on_exit(move |reason| {

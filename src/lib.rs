@@ -20,7 +20,7 @@
 //!     LinkConfig::new("pk_test_...")?
 //!         .user_external_id("user-123")
 //!         .usage(Usage::OneTime)
-//!         .on_success(|token| { /* send token.as_str() to your server */ let _ = token; })
+//!         .on_success(|token| { /* send token.expose_secret() to your server */ let _ = token; })
 //!         .on_exit(|reason| { let _ = reason; }),
 //! )?;
 //! session.open()?; // call it from a click handler
@@ -46,6 +46,7 @@ compile_error!(
 );
 
 pub mod browser;
+mod credentials;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "js", target_arch = "wasm32"))))]
 pub mod js;
@@ -55,10 +56,9 @@ pub mod pkce;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
-mod token;
 
 pub use browser::{
     CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
     PublicTokenFuture, ScriptLoader, Usage,
 };
-pub use token::{InvalidValue, PublicToken, PublishableKey};
+pub use credentials::{InvalidValue, PublicToken, PublishableKey};

@@ -30,10 +30,11 @@ use core::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::token::{check_opaque, redacted_fmt, InvalidValue};
+use crate::credentials::InvalidValue;
+pub use crate::credentials::{AuthorizationCode, CodeVerifier};
 use crate::PublishableKey;
 
 /// The shortest verifier RFC 7636 allows, in characters.
@@ -70,92 +71,16 @@ pub fn random_state() -> Result<String, InvalidValue> {
     random_base64url(32)
 }
 
-/// A PKCE code verifier: 43 to 128 characters from RFC 7636's unreserved set
-/// (`A-Z a-z 0-9 - . _ ~`; generated ones are base64url).
-///
-/// It is a credential until the code is exchanged, so it prints as `<redacted>`; read it with
-/// [`as_str`](Self::as_str) to store it (it also serializes as a plain string).
-///
-/// ```
-/// use flexpa_link::pkce::CodeVerifier;
-/// // The example of RFC 7636, appendix B.
-/// let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
-/// assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-/// assert_eq!(format!("{v:?}"), "CodeVerifier(<redacted>)");
-///
-/// let err = CodeVerifier::new("too-short").unwrap_err();
-/// assert_eq!(err.to_string(), "invalid code verifier: it is 9 characters long; PKCE needs 43 to 128");
-/// # Ok::<(), flexpa_link::InvalidValue>(())
-/// ```
-#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct CodeVerifier(String);
-
-redacted_fmt!(CodeVerifier);
-
 impl CodeVerifier {
     /// Makes a fresh verifier from 32 bytes of the platform's secure random generator
     /// (43 characters). Fails only if there is no such generator.
     pub fn generate() -> Result<Self, InvalidValue> {
-        random_base64url(VERIFIER_ENTROPY_BYTES).map(Self)
-    }
-
-    /// Accepts an existing verifier (for instance read back from a session), checking its
-    /// length and characters. The error never contains the value.
-    pub fn new(verifier: impl Into<String>) -> Result<Self, InvalidValue> {
-        let verifier = verifier.into();
-        const KIND: &str = "code verifier";
-        let len = verifier.len();
-        if !(MIN_VERIFIER_LEN..=MAX_VERIFIER_LEN).contains(&len) {
-            return Err(InvalidValue::new(
-                KIND,
-                format!(
-                    "it is {len} characters long; PKCE needs {MIN_VERIFIER_LEN} to {MAX_VERIFIER_LEN}"
-                ),
-            ));
-        }
-        if let Some(pos) = verifier
-            .bytes()
-            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
-        {
-            return Err(InvalidValue::new(
-                KIND,
-                format!(
-                    "the character at byte {pos} is not allowed; use only A-Z, a-z, 0-9, `-`, \
-                     `.`, `_` and `~` (base64url)"
-                ),
-            ));
-        }
-        Ok(Self(verifier))
+        random_base64url(VERIFIER_ENTROPY_BYTES).and_then(Self::new)
     }
 
     /// The S256 challenge: base64url(SHA-256(verifier)), without padding.
     pub fn challenge(&self) -> CodeChallenge {
-        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
-    }
-
-    /// The verifier itself, to store or to send in the code exchange. Handle it as a
-    /// credential.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The verifier itself, by value.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeVerifier {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::new(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl core::str::FromStr for CodeVerifier {
-    type Err = InvalidValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
+        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.expose_secret().as_bytes())))
     }
 }
 
@@ -287,14 +212,15 @@ impl AuthorizationUrl {
     }
 }
 
-/// What the redirect back from Flexpa's authorization page carried.
+/// What the redirect back from Flexpa's authorization page carried. `Debug` keeps the code
+/// redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callback {
     /// The user authorized: exchange `code` (with the verifier) on your backend. Compare
     /// `state` with the one you sent first.
     Code {
-        /// The single-use authorization code (a credential: do not log it).
-        code: String,
+        /// The single-use authorization code, to exchange on your backend.
+        code: AuthorizationCode,
         /// The `state` echoed back, if any.
         state: Option<String>,
     },
@@ -315,7 +241,8 @@ impl Callback {
     /// ```
     /// use flexpa_link::pkce::Callback;
     /// let cb = Callback::from_query("?code=abc&state=xyz")?;
-    /// assert_eq!(cb, Callback::Code { code: "abc".into(), state: Some("xyz".into()) });
+    /// assert!(matches!(&cb, Callback::Code { code, state } if code.expose_secret() == "abc" && state.as_deref() == Some("xyz")));
+    /// assert_eq!(format!("{cb:?}"), r#"Code { code: AuthorizationCode(<redacted>), state: Some("xyz") }"#);
     /// let cb = Callback::from_query("error=access_denied&error_description=User+declined")?;
     /// assert!(matches!(cb, Callback::Error { ref error, .. } if error == "access_denied"));
     /// # Ok::<(), flexpa_link::InvalidValue>(())
@@ -341,10 +268,10 @@ impl Callback {
                 description,
                 state,
             }),
-            (None, Some(code)) => {
-                check_opaque("authorization code", &code)?;
-                Ok(Self::Code { code, state })
-            }
+            (None, Some(code)) => Ok(Self::Code {
+                code: AuthorizationCode::new(code)?,
+                state,
+            }),
             (None, None) => Err(InvalidValue::new(
                 "authorization callback",
                 "the query has neither `code` nor `error`",
@@ -454,10 +381,10 @@ mod tests {
         let a = CodeVerifier::generate().unwrap();
         let b = CodeVerifier::generate().unwrap();
         assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), 43);
-        assert!(CodeVerifier::new(a.as_str()).is_ok());
+        assert_eq!(a.expose_secret().len(), 43);
+        assert!(CodeVerifier::new(a.expose_secret()).is_ok());
         assert!(a
-            .as_str()
+            .expose_secret()
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     }
@@ -494,7 +421,7 @@ mod tests {
     #[test]
     fn verifier_is_redacted() {
         let v = CodeVerifier::generate().unwrap();
-        assert!(!format!("{v:?}{v}{v:#?}").contains(v.as_str()));
+        assert!(!format!("{v:?}{v}{v:#?}").contains(v.expose_secret()));
     }
 
     #[test]
@@ -565,7 +492,7 @@ mod tests {
         assert_eq!(
             Callback::from_query("code=c%2B1&state=s").unwrap(),
             Callback::Code {
-                code: "c+1".into(),
+                code: AuthorizationCode::new("c+1").unwrap(),
                 state: Some("s".into())
             }
         );

@@ -15,12 +15,15 @@ fn verifiers_come_from_the_browsers_secure_random_generator() {
     let mut seen = std::collections::HashSet::new();
     for _ in 0..32 {
         let v = CodeVerifier::generate().expect("crypto.getRandomValues");
-        assert_eq!(v.as_str().len(), 43);
+        assert_eq!(v.expose_secret().len(), 43);
         assert!(v
-            .as_str()
+            .expose_secret()
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        assert!(seen.insert(v.as_str().to_owned()), "a repeated verifier");
+        assert!(
+            seen.insert(v.expose_secret().to_owned()),
+            "a repeated verifier"
+        );
     }
     assert_ne!(random_state().unwrap(), random_state().unwrap());
 }
@@ -62,7 +65,7 @@ fn the_authorization_url_parses_back_with_the_browsers_url_parser() {
     assert_eq!(
         Callback::from_query("?code=abc&state=s+t").unwrap(),
         Callback::Code {
-            code: "abc".into(),
+            code: flexpa_link::pkce::AuthorizationCode::new("abc").unwrap(),
             state: Some("s t".into())
         }
     );

@@ -8,7 +8,8 @@ mod standin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flexpa_link::pkce::CodeVerifier;
+use flexpa_link::pkce::{AuthorizationCode, Callback, CodeVerifier};
+use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::{AccessToken, Client, RefreshToken, SecretKey};
 use flexpa_link::{PublicToken, PublishableKey};
 use serde_json::json;
@@ -30,7 +31,7 @@ fn secrets() -> Vec<String> {
         ACCESS.into(),
         REFRESH.into(),
         CODE.into(),
-        verifier().as_str().to_owned(),
+        verifier().expose_secret().to_owned(),
         // Distinctive parts, in case something prints a fragment.
         "SecretKeyValue42".into(),
         "ACCESS-TOKEN-PAYLOAD".into(),
@@ -58,6 +59,8 @@ fn every_secret_type_prints_redacted() {
     let access = AccessToken::new(ACCESS).unwrap();
     let refresh = RefreshToken::new(REFRESH).unwrap();
     let v = verifier();
+    let code = AuthorizationCode::new(CODE).unwrap();
+    let webhook = WebhookSecret::new("whsec_WEBHOOK-SECRET-PAYLOAD").unwrap();
     let cases = [
         (format!("{key:?}"), "SecretKey(<redacted>)"),
         (format!("{key}"), "<redacted>"),
@@ -69,6 +72,17 @@ fn every_secret_type_prints_redacted() {
         (format!("{refresh}"), "<redacted>"),
         (format!("{v:?}"), "CodeVerifier(<redacted>)"),
         (format!("{v}"), "<redacted>"),
+        (format!("{code:?}"), "AuthorizationCode(<redacted>)"),
+        (format!("{code}"), "<redacted>"),
+        (format!("{webhook:?}"), "WebhookSecret(<redacted>)"),
+        (format!("{webhook}"), "<redacted>"),
+        (
+            format!(
+                "{:?}",
+                Callback::from_query(&format!("code={CODE}")).unwrap()
+            ),
+            "Code { code: AuthorizationCode(<redacted>), state: None }",
+        ),
     ];
     for (got, want) in cases {
         assert_eq!(got, want);
@@ -214,9 +228,13 @@ async fn no_error_of_any_call_contains_a_secret_even_when_the_server_echoes_them
                 .await
                 .unwrap_err(),
             c.revoke(&access).await.unwrap_err(),
-            c.exchange_code(CODE, &verifier(), "https://app.example/cb")
-                .await
-                .unwrap_err(),
+            c.exchange_code(
+                &AuthorizationCode::new(CODE).unwrap(),
+                &verifier(),
+                "https://app.example/cb",
+            )
+            .await
+            .unwrap_err(),
         ];
         for err in &errors {
             for text in standin::error_texts(err) {

@@ -39,7 +39,7 @@ async fn the_0_0_8_script_links_and_the_token_reaches_callback_and_future() {
     assert!(session.is_open());
     let waiting = session.public_token();
     from_link("SUCCESS", TOKEN);
-    assert_eq!(waiting.await.unwrap().as_str(), TOKEN);
+    assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
     settle().await;
     assert_eq!(log.borrow().tokens, vec![TOKEN.to_owned()]);
     assert!(log.borrow().exits.is_empty(), "a success is not an exit");
@@ -126,7 +126,7 @@ async fn reopening_the_0_0_8_script_still_gives_one_token_per_opening() {
     settle().await;
     assert_eq!(log.borrow().tokens, vec![TOKEN.to_owned()]);
     assert_eq!(log.borrow().exits, vec![None, None, None]);
-    assert_eq!(session.public_token().await.unwrap().as_str(), TOKEN);
+    assert_eq!(session.public_token().await.unwrap().expose_secret(), TOKEN);
 }
 
 #[wasm_bindgen_test]

@@ -29,9 +29,9 @@ async fn success_reaches_the_callback_and_the_future_with_the_same_token() {
     assert_eq!(iframes(), 1);
     from_link("SUCCESS", TOKEN);
     assert_eq!(log.borrow().tokens, vec![TOKEN.to_owned()]);
-    assert_eq!(early.await.unwrap().as_str(), TOKEN);
+    assert_eq!(early.await.unwrap().expose_secret(), TOKEN);
     assert_eq!(
-        session.public_token().await.unwrap().as_str(),
+        session.public_token().await.unwrap().expose_secret(),
         TOKEN,
         "a late future too"
     );
@@ -46,7 +46,7 @@ async fn the_future_alone_is_enough_without_an_on_success_callback() {
     session.open().unwrap();
     let waiting = session.public_token();
     from_link("SUCCESS", TOKEN);
-    assert_eq!(waiting.await.unwrap().as_str(), TOKEN);
+    assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
 }
 
 #[wasm_bindgen_test]
@@ -92,7 +92,7 @@ async fn every_opening_delivers_its_own_token() {
     session.open().unwrap();
     let second = session.public_token();
     from_link("SUCCESS", "public_token_second");
-    assert_eq!(second.await.unwrap().as_str(), "public_token_second");
+    assert_eq!(second.await.unwrap().expose_secret(), "public_token_second");
     assert_eq!(
         log.borrow().tokens,
         ["public_token_first", "public_token_second"]
@@ -542,7 +542,7 @@ async fn a_callback_may_close_reopen_or_create_a_new_session() {
     let fresh = next.borrow_mut().take().unwrap();
     let waiting = fresh.public_token();
     from_link("SUCCESS", TOKEN);
-    assert_eq!(waiting.await.unwrap().as_str(), TOKEN);
+    assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
 }
 
 #[wasm_bindgen_test]

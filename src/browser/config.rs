@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::token::{PublicToken, PublishableKey};
+use crate::credentials::{PublicToken, PublishableKey};
 
 use super::error::{Error, Result};
 
@@ -79,7 +79,7 @@ pub(crate) type LoadFn = Box<dyn FnMut()>;
 /// let config = LinkConfig::new("pk_test_abc")?
 ///     .user_external_id("user-123")
 ///     .usage(Usage::Multiple)
-///     .on_success(|token| { /* send token.as_str() to your backend */ let _ = token; })
+///     .on_success(|token| { /* send token.expose_secret() to your backend */ let _ = token; })
 ///     .on_exit(|reason| { let _ = reason; });
 /// # Ok::<(), flexpa_link::Error>(())
 /// ```

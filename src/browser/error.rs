@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::token::InvalidValue;
+use crate::credentials::InvalidValue;
 
 /// Everything that can go wrong in the browser side of the crate.
 ///

@@ -62,7 +62,7 @@ impl FlexpaLink {
     /// FlexpaLink::load_with(|result| {
     ///     let created = result.and_then(|link| {
     ///         link.create(LinkConfig::new("pk_test_...")?.on_success(|token| {
-    ///             /* send token.as_str() to your server */
+    ///             /* send token.expose_secret() to your server */
     ///             let _ = token;
     ///         }))
     ///     });

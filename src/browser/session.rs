@@ -12,7 +12,7 @@ use futures_channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::token::PublicToken;
+use crate::credentials::PublicToken;
 
 use super::config::{ExitFn, LinkConfig, LoadFn, OptionValue, SuccessFn};
 use super::error::{Error, Result};
@@ -278,7 +278,7 @@ impl Inner {
         }
         let outcome = match payload.as_string() {
             Some(token) => PublicToken::new(token).map_err(Error::InvalidToken),
-            None => Err(Error::InvalidToken(crate::token::InvalidValue::new(
+            None => Err(Error::InvalidToken(crate::credentials::InvalidValue::new(
                 "public token",
                 "onSuccess received something that is not a string",
             ))),

@@ -18,8 +18,10 @@ use super::types::{
     AccessToken, ApplicationToken, ErrorBody, ExchangeResponse, Introspection, RefreshToken,
     RevokeResponse, SecretKey, TokenResponse,
 };
-use crate::pkce::{is_loopback_host, AuthorizationUrl, CodeChallenge, CodeVerifier};
-use crate::token::{check_opaque, InvalidValue};
+use crate::credentials::InvalidValue;
+use crate::pkce::{
+    is_loopback_host, AuthorizationCode, AuthorizationUrl, CodeChallenge, CodeVerifier,
+};
 use crate::{PublicToken, PublishableKey};
 
 /// Flexpa's API.
@@ -380,7 +382,7 @@ impl Client {
         }
         let secret = self.inner.secret.expose_secret();
         let body = Body {
-            public_token: public_token.as_str(),
+            public_token: public_token.expose_secret(),
             secret_key: secret,
         };
         self.execute(Call {
@@ -388,7 +390,7 @@ impl Client {
             url: &self.inner.exchange_url,
             auth: Auth::None,
             body: Some((JSON, json_bytes(&body))),
-            secrets: [secret, public_token.as_str()],
+            secrets: [secret, public_token.expose_secret()],
             fhir: false,
         })
         .await
@@ -461,12 +463,12 @@ impl Client {
     /// [publishable key](ClientBuilder::publishable_key) (the `client_id`).
     pub async fn exchange_code(
         &self,
-        code: &str,
+        code: &AuthorizationCode,
         verifier: &CodeVerifier,
         redirect_uri: &str,
     ) -> Result<TokenResponse> {
         let publishable = self.require_publishable("exchange_code")?;
-        check_opaque("authorization code", code).map_err(Error::InvalidInput)?;
+        let code = code.expose_secret();
         if redirect_uri.is_empty() {
             return Err(Error::InvalidInput(InvalidValue::new(
                 "redirect URI",
@@ -476,7 +478,7 @@ impl Client {
         let body = form_bytes(&[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", redirect_uri),
             ("client_id", publishable.as_str()),
         ]);
@@ -485,7 +487,7 @@ impl Client {
             url: &self.inner.token_url,
             auth: Auth::None,
             body: Some((FORM, body)),
-            secrets: [code, verifier.as_str()],
+            secrets: [code, verifier.expose_secret()],
             fhir: false,
         })
         .await

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::token::InvalidValue;
+use crate::credentials::InvalidValue;
 
 /// A `Result` whose error is the server client's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -54,7 +54,7 @@ use tokio::time::Instant;
 use super::client::{Client, Outcome};
 use super::error::{Error, Result};
 use super::types::AccessToken;
-use crate::token::InvalidValue;
+use crate::credentials::InvalidValue;
 
 /// The wait before retrying a "still syncing" answer that names no delay.
 const DEFAULT_SYNC_RETRY: Duration = Duration::from_secs(2);

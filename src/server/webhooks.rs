@@ -61,7 +61,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::token::{check_opaque, redacted_fmt, InvalidValue};
+pub use crate::credentials::WebhookSecret;
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "X-Flexpa-Signature";
@@ -69,37 +69,6 @@ pub const SIGNATURE_HEADER: &str = "X-Flexpa-Signature";
 pub const TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// The longest signature header [`verify`] reads (a few signatures fit many times over).
 const MAX_HEADER_LEN: usize = 4096;
-
-/// Your webhook signing secret, from the Flexpa Portal (one per mode, test and live).
-///
-/// It prints as `<redacted>` and does not serialize.
-#[derive(Clone, PartialEq, Eq)]
-pub struct WebhookSecret(String);
-
-redacted_fmt!(WebhookSecret);
-
-impl WebhookSecret {
-    /// Accepts the secret: non-empty, at most 2048 bytes, printable ASCII without whitespace
-    /// (surrounding whitespace, as in a pasted value, is trimmed). The error never contains it.
-    pub fn new(secret: impl Into<String>) -> Result<Self, InvalidValue> {
-        let secret = secret.into();
-        let secret = secret.trim().to_owned();
-        check_opaque("webhook secret", &secret)?;
-        Ok(Self(secret))
-    }
-
-    /// The secret itself. Handle it as a credential.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl core::str::FromStr for WebhookSecret {
-    type Err = InvalidValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
-    }
-}
 
 /// Why a delivery was refused. No variant carries the secret, the signature or the body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,7 +143,7 @@ pub fn signature_header(secret: &WebhookSecret, timestamp: u64, body: &[u8]) -> 
 
 fn mac(secret: &WebhookSecret, timestamp: u64, body: &[u8]) -> Hmac<Sha256> {
     // HMAC takes keys of any length: `new_from_slice` cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.0.as_bytes())
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");

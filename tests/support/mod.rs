@@ -150,7 +150,7 @@ pub fn config(log: &Log) -> flexpa_link::LinkConfig {
     flexpa_link::LinkConfig::new(KEY)
         .unwrap()
         .on_success(move |t: flexpa_link::PublicToken| {
-            s.borrow_mut().tokens.push(t.as_str().to_owned())
+            s.borrow_mut().tokens.push(t.expose_secret().to_owned())
         })
         .on_exit(move |r| e.borrow_mut().exits.push(r))
         .on_load(move || l.borrow_mut().loads += 1)

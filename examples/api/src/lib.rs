@@ -80,7 +80,7 @@ pub async fn config() -> Result<Config, String> {
 pub async fn exchange(token: &PublicToken) -> Result<Exchange, String> {
     let response = Request::post("/api/exchange")
         .json(&ExchangeRequest {
-            public_token: token.as_str(),
+            public_token: token.expose_secret(),
         })
         .map_err(|e| e.to_string())?
         .send()

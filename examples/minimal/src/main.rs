@@ -25,7 +25,7 @@ fn main() {
 fn ready(link: FlexpaLink) -> Result<(), Error> {
     let session = link.create(
         LinkConfig::new(PUBLISHABLE_KEY)?
-            .on_success(|token| web_sys::console::log_1(&token.as_str().into())),
+            .on_success(|token| web_sys::console::log_1(&token.expose_secret().into())),
     )?;
     let button = web_sys::window()
         .and_then(|w| w.document())

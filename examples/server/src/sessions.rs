@@ -239,7 +239,11 @@ mod tests {
             external_id: "demo-user-1".into(),
         };
         let printed = format!("{session:?} {session:#?}");
-        for secret in [verifier.as_str(), "the-state-value", "secret-access-token"] {
+        for secret in [
+            verifier.expose_secret(),
+            "the-state-value",
+            "secret-access-token",
+        ] {
             assert!(!printed.contains(secret), "{printed}");
         }
     }

@@ -917,7 +917,7 @@ async fn the_default_rate_limit_is_generous_and_can_be_turned_off() {
 // ---------------------------------------------------------------------------------------------
 // The OAuth 2.0 PKCE flow ("Consent"): /link/auth, then /link/token grant_type=authorization_code.
 
-use flexpa_link::pkce::{random_state, Callback, CodeVerifier};
+use flexpa_link::pkce::{random_state, AuthorizationCode, Callback, CodeVerifier};
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback?app=demo";
 
@@ -994,7 +994,7 @@ impl Running {
         match callback(&location(&response)) {
             Callback::Code { code, state: got } => {
                 assert_eq!(got.as_deref(), Some(state.as_str()));
-                (code, got)
+                (code.into_string(), got)
             }
             other => panic!("expected a code, got {other:?}"),
         }
@@ -1160,7 +1160,11 @@ async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
     let (code, _) = s.consent_code(&verifier, "summit-medicare-sandbox").await;
     let wrong = CodeVerifier::generate().unwrap();
     let err = client
-        .exchange_code(&code, &wrong, REDIRECT)
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &wrong,
+            REDIRECT,
+        )
         .await
         .unwrap_err();
     let api = err.api().unwrap();
@@ -1173,7 +1177,11 @@ async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
     assert!(!err.to_string().contains(&code));
     // A code shown with the wrong proof may be stolen: it is spent.
     let err = client
-        .exchange_code(&code, &verifier, REDIRECT)
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &verifier,
+            REDIRECT,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.api().unwrap().error(), Some("invalid_grant"));
@@ -1186,14 +1194,18 @@ async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     let tokens = client
-        .exchange_code(&code, &verifier, REDIRECT)
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &verifier,
+            REDIRECT,
+        )
         .await
         .unwrap();
     let (status, body) = s
         .token_form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", REDIRECT),
             ("client_id", s.sandbox.publishable_key()),
         ])
@@ -1239,7 +1251,7 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
         .token_form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", REDIRECT),
             ("client_id", "pk_test_someone_else"),
         ])
@@ -1254,7 +1266,11 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
     );
     // A different redirect_uri than the authorization request's.
     let err = client
-        .exchange_code(&code, &verifier, "http://127.0.0.1:9/other")
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &verifier,
+            "http://127.0.0.1:9/other",
+        )
         .await
         .unwrap_err();
     let api = err.api().unwrap();
@@ -1281,7 +1297,7 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
             ("grant_type", "authorization_code"),
             ("code", "abc"),
             ("code", "def"),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", REDIRECT),
             ("client_id", &pk),
         ])
@@ -1296,7 +1312,7 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
         .token_form(&[
             ("grant_type", "authorization_code"),
             ("code", "abc"),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", REDIRECT),
             ("client_id", &pk),
         ])
@@ -1336,7 +1352,11 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let err = client
-        .exchange_code(&code, &verifier, REDIRECT)
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &verifier,
+            REDIRECT,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -1353,14 +1373,18 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
         .token_form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),
-            ("code_verifier", verifier.as_str()),
+            ("code_verifier", verifier.expose_secret()),
             ("redirect_uri", REDIRECT),
             ("client_id", s.sandbox.publishable_key()),
         ])
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     let tokens = client
-        .exchange_code(&code, &verifier, REDIRECT)
+        .exchange_code(
+            &AuthorizationCode::new(code.clone()).unwrap(),
+            &verifier,
+            REDIRECT,
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -198,7 +198,7 @@ impl App {
 
     async fn exchange(self: Rc<Self>, token: PublicToken) {
         self.set_status("exchanging");
-        let body = format!(r#"{{"public_token":{}}}"#, js_string(token.as_str()));
+        let body = format!(r#"{{"public_token":{}}}"#, js_string(token.expose_secret()));
         match fetch_json::<Exchange>("/api/exchange", Some(&body)).await {
             Ok(result) => {
                 self.show(&result);

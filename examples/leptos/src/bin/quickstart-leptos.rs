@@ -19,7 +19,7 @@ pub fn LinkButton() -> impl IntoView {
 // README:end
 
 fn send_to_backend(token: flexpa_link::PublicToken) {
-    // POST token.as_str() to your backend, which exchanges it (see examples/leptos).
+    // POST token.expose_secret() to your backend, which exchanges it (see examples/leptos).
     drop(token);
 }
 }

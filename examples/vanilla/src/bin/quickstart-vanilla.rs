@@ -17,7 +17,7 @@ pub fn main() {
 // README:end
 
 fn send_to_backend(token: flexpa_link::PublicToken) {
-    // POST token.as_str() to your backend, which exchanges it (see examples/vanilla).
+    // POST token.expose_secret() to your backend, which exchanges it (see examples/vanilla).
     drop(token);
 }
 }
