@@ -295,6 +295,22 @@ async fn everything_is_one_unpaginated_bundle_of_every_resource() {
         StatusCode::NOT_FOUND,
         "not-supported",
     );
+    // Deeper paths and other methods under /fhir/ are FHIR errors too.
+    assert_outcome(
+        &s.get("/fhir/Patient/x/_history/1/more", &token).await,
+        StatusCode::NOT_FOUND,
+        "not-supported",
+    );
+    let post = s
+        .http
+        .post(format!("{}/fhir/Patient", s.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+    let body: Value = post.json().await.unwrap();
+    assert_eq!(body["issue"][0]["code"], "not-supported");
 }
 
 #[tokio::test]

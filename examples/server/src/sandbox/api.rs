@@ -75,11 +75,20 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// 404 for an unknown route or method, worded as Flexpa's API server words it.
+/// 404 for an unknown route or method, worded as Flexpa's API server words it (under
+/// `/fhir/`: an `OperationOutcome` `not-supported`, as the FHIR API answers).
 pub async fn not_found(method: Method, uri: Uri) -> Response {
+    let path: String = uri.path().chars().take(200).collect();
+    if path.starts_with("/fhir/") {
+        return fhir::operation_outcome(
+            StatusCode::NOT_FOUND,
+            "not-supported",
+            format!("{method} {path} is not supported by this endpoint"),
+        );
+    }
     flexpa_error(
         StatusCode::NOT_FOUND,
-        format!("Route {method}:{} not found", uri.path()),
+        format!("Route {method}:{path} not found"),
     )
 }
 
