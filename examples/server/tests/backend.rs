@@ -26,7 +26,7 @@ struct Demo {
 }
 
 mod support;
-use support::config;
+use support::{config, request_id};
 
 /// The sandbox, and a backend using it with `secret_key` (the sandbox's when `None`).
 async fn start(secret_key: Option<String>, static_dir: Option<PathBuf>) -> Demo {
@@ -385,13 +385,6 @@ fn new_browser() -> reqwest::Client {
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
-}
-
-/// The `value` of the sandbox consent page's hidden `request` field.
-fn request_id(html: &str) -> String {
-    let marker = r#"name="request" value=""#;
-    let start = html.find(marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
 }
 
 impl Demo {

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 mod support;
-use support::{config, header, start, start_with, Running, JANE};
+use support::{config, header, request_id, start, start_with, Running, JANE};
 
 impl Running {
     async fn exchange_raw(&self, public_token: &str, secret_key: &str) -> (StatusCode, Value) {
@@ -926,15 +926,6 @@ fn no_redirects() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-/// The `value` of the consent page's hidden `request` field.
-fn request_id(html: &str) -> String {
-    let start = html
-        .find(r#"name="request" value=""#)
-        .unwrap_or_else(|| panic!("no request id in {html}"))
-        + r#"name="request" value=""#.len();
-    html[start..].split('"').next().unwrap().to_string()
 }
 
 fn location(response: &reqwest::Response) -> String {

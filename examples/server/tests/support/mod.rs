@@ -80,3 +80,12 @@ pub fn header(response: &reqwest::Response, name: &str) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
+
+/// The `value` of the consent page's hidden `request` field.
+pub fn request_id(html: &str) -> String {
+    let start = html
+        .find(r#"name="request" value=""#)
+        .unwrap_or_else(|| panic!("no request id in {html}"))
+        + r#"name="request" value=""#.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
