@@ -45,6 +45,8 @@ compile_error!(
      Enable `server` only in your backend's Cargo.toml."
 );
 
+#[cfg(feature = "pkce")]
+mod base_url;
 pub mod browser;
 mod credentials;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]

@@ -46,7 +46,7 @@ pub const CHALLENGE_METHOD: &str = "S256";
 /// The scope Flexpa's authorization endpoint expects.
 pub const DEFAULT_SCOPE: &str = "launch/patient";
 /// Flexpa's API, which serves the authorization page at `/link/auth`.
-pub const DEFAULT_BASE_URL: &str = "https://api.flexpa.com";
+pub use crate::base_url::DEFAULT_BASE_URL;
 
 /// Random bytes behind a generated verifier: 32 bytes, 256 bits, 43 base64url characters.
 const VERIFIER_ENTROPY_BYTES: usize = 32;
@@ -108,12 +108,32 @@ impl fmt::Display for CodeChallenge {
     }
 }
 
-/// Builds Flexpa's authorization URL, `GET {base}/link/auth?...`, with every parameter of the
-/// flow: `response_type=code`, `client_id` (the publishable key), `redirect_uri`,
-/// `code_challenge`, `code_challenge_method=S256`, `scope=launch/patient`,
-/// `flexpa_external_id`, and optionally `state` and `flexpa_endpoint_id`.
+/// Builds Flexpa's authorization URL, `GET {base}/link/auth?...`: the consent flow's first
+/// step, where the browser goes to pick a health plan and consent.
 ///
-/// Values are form-encoded, so any redirect URI or id is safe to pass.
+/// Always sent: `response_type=code`, `client_id` (the publishable key), `redirect_uri`,
+/// `code_challenge`, `code_challenge_method=S256`, `scope` (default `launch/patient`) and
+/// `flexpa_external_id`. Optional: `state`, `flexpa_endpoint_id` ([`endpoint_id`](Self::endpoint_id)),
+/// the [`Flow`] (`flexpa_search_mode` / `flexpa_ial2_mode`), `offline_access`
+/// ([`offline_access`](Self::offline_access), [`usage`](Self::usage)), and any parameter Flexpa
+/// adds later ([`param`](Self::param)). Values are form-encoded, so any redirect URI or id is
+/// safe to pass.
+///
+/// ```
+/// use flexpa_link::pkce::{AuthorizationUrl, CodeVerifier, Flow};
+/// use flexpa_link::{PublishableKey, Usage};
+///
+/// let key = PublishableKey::new("pk_test_abc123")?;
+/// let verifier = CodeVerifier::generate()?;
+/// let url = AuthorizationUrl::new(&key, "https://app.example/callback", &verifier.challenge(), "user-123")
+///     .flow(Flow::Search)          // self-attested search across sources
+///     .usage(Usage::Multiple)      // ask for a refresh token (`offline_access`)
+///     .param("flexpa_chatbot_mode", "true")?
+///     .build()?;
+/// assert!(url.contains("&scope=launch%2Fpatient+offline_access&"));
+/// assert!(url.contains("&flexpa_search_mode=true"));
+/// # Ok::<(), flexpa_link::InvalidValue>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct AuthorizationUrl {
     base_url: String,
@@ -121,10 +141,45 @@ pub struct AuthorizationUrl {
     redirect_uri: String,
     challenge: String,
     external_id: String,
-    scope: String,
+    scopes: Vec<String>,
     state: Option<String>,
     endpoint_id: Option<String>,
+    flow: Flow,
+    extra: Vec<(String, String)>,
 }
+
+/// Which consent flow the patient goes through (Flexpa's `flow` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Flow {
+    /// The patient picks their health plan and signs in to it.
+    #[default]
+    Standard,
+    /// Self-attested (IAL1) search for the patient's records across sources
+    /// (`flexpa_search_mode=true`).
+    Search,
+    /// Identity-verified (IAL2, TEFCA) flow (`flexpa_ial2_mode=true`). Flexpa refuses it
+    /// together with a preselected endpoint.
+    Ial2,
+}
+
+/// The parameters the builder sets itself; [`AuthorizationUrl::param`] refuses them.
+const BUILDER_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "code_challenge",
+    "code_challenge_method",
+    "scope",
+    "state",
+    "flexpa_external_id",
+    "flexpa_endpoint_id",
+    "flexpa_search_mode",
+    "flexpa_ial2_mode",
+];
+
+/// The scope that asks for a refresh token.
+pub const OFFLINE_ACCESS: &str = "offline_access";
 
 impl AuthorizationUrl {
     /// Starts the URL with the required parameters. `external_id` is your own id for the user
@@ -141,9 +196,11 @@ impl AuthorizationUrl {
             redirect_uri: redirect_uri.into(),
             challenge: challenge.as_str().to_owned(),
             external_id: external_id.into(),
-            scope: DEFAULT_SCOPE.to_owned(),
+            scopes: vec![DEFAULT_SCOPE.to_owned()],
             state: None,
             endpoint_id: None,
+            flow: Flow::Standard,
+            extra: Vec::new(),
         }
     }
 
@@ -160,10 +217,80 @@ impl AuthorizationUrl {
         self
     }
 
-    /// Replaces the scope (default `launch/patient`).
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = scope.into();
+    /// The consent flow (default [`Flow::Standard`]).
+    pub fn flow(mut self, flow: Flow) -> Self {
+        self.flow = flow;
         self
+    }
+
+    /// Replaces the scopes (space-separated; default `launch/patient`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes = scope
+            .into()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        self
+    }
+
+    /// Adds `offline_access` to the scopes: ask for a refresh token (long-lived access).
+    pub fn offline_access(mut self) -> Self {
+        if !self.scopes.iter().any(|s| s == OFFLINE_ACCESS) {
+            self.scopes.push(OFFLINE_ACCESS.to_owned());
+        }
+        self
+    }
+
+    /// Link's `usage` for the consent flow: [`Usage::Multiple`](crate::Usage::Multiple) asks
+    /// for a refresh token (`offline_access`), [`Usage::OneTime`](crate::Usage::OneTime) does
+    /// not. (Flexpa's discovery documents advertise `offline_access` as "issue a refresh
+    /// token"; its pages do not say more. [`scope`](Self::scope) sets the scopes exactly.)
+    pub fn usage(self, usage: crate::Usage) -> Self {
+        match usage {
+            crate::Usage::Multiple => self.offline_access(),
+            _ => {
+                let mut this = self;
+                this.scopes.retain(|s| s != OFFLINE_ACCESS);
+                this
+            }
+        }
+    }
+
+    /// Adds a parameter this builder has no method for, such as one Flexpa introduces later
+    /// (`flexpa_chatbot_mode`). The name must be lowercase letters, digits and `_`, and not one
+    /// the builder sets itself (use its method), else an error.
+    pub fn param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidValue> {
+        let name = name.into();
+        let well_formed = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !well_formed {
+            return Err(InvalidValue::new(
+                "authorization parameter",
+                "its name must be 1 to 64 lowercase letters, digits or `_`",
+            ));
+        }
+        if BUILDER_PARAMS.contains(&name.as_str()) {
+            return Err(InvalidValue::new(
+                "authorization parameter",
+                format!("`{name}` is set by the builder: use its method instead"),
+            ));
+        }
+        if self.extra.iter().any(|(k, _)| *k == name) {
+            return Err(InvalidValue::new(
+                "authorization parameter",
+                format!("`{name}` is already set"),
+            ));
+        }
+        self.extra.push((name, value.into()));
+        Ok(self)
     }
 
     /// Another API base URL (default `https://api.flexpa.com`), such as a local stand-in.
@@ -176,18 +303,25 @@ impl AuthorizationUrl {
     /// Checks the inputs and returns the URL to send the browser to.
     ///
     /// Errors: an insecure or malformed base URL; an empty or non-`http(s)` redirect URI; an
-    /// empty external id.
+    /// empty external id or scope; [`Flow::Ial2`] with an endpoint id (Flexpa refuses it).
     pub fn build(&self) -> Result<String, InvalidValue> {
-        check_base_url(&self.base_url)?;
-        check_redirect_uri(&self.redirect_uri)?;
+        let base = crate::base_url::parse(&self.base_url)?;
+        crate::base_url::check_redirect_uri(&self.redirect_uri)?;
         if self.external_id.is_empty() {
             return Err(InvalidValue::new(
                 "external id",
                 "it is empty; pass your own id for the user (`flexpa_external_id`)",
             ));
         }
-        if self.scope.is_empty() {
+        if self.scopes.is_empty() {
             return Err(InvalidValue::new("scope", "it is empty"));
+        }
+        if self.flow == Flow::Ial2 && self.endpoint_id.is_some() {
+            return Err(InvalidValue::new(
+                "authorization URL",
+                "Flexpa refuses the IAL2 flow together with a preselected endpoint \
+                 (`flexpa_endpoint_id`): drop one",
+            ));
         }
         let mut query = form_urlencoded::Serializer::new(String::new());
         query
@@ -196,7 +330,7 @@ impl AuthorizationUrl {
             .append_pair("redirect_uri", &self.redirect_uri)
             .append_pair("code_challenge", &self.challenge)
             .append_pair("code_challenge_method", CHALLENGE_METHOD)
-            .append_pair("scope", &self.scope)
+            .append_pair("scope", &self.scopes.join(" "))
             .append_pair("flexpa_external_id", &self.external_id);
         if let Some(state) = &self.state {
             query.append_pair("state", state);
@@ -204,9 +338,19 @@ impl AuthorizationUrl {
         if let Some(endpoint) = &self.endpoint_id {
             query.append_pair("flexpa_endpoint_id", endpoint);
         }
+        match self.flow {
+            Flow::Standard => {}
+            Flow::Search => {
+                query.append_pair("flexpa_search_mode", "true");
+            }
+            Flow::Ial2 => {
+                query.append_pair("flexpa_ial2_mode", "true");
+            }
+        }
+        query.extend_pairs(&self.extra);
         Ok(format!(
             "{}/link/auth?{}",
-            self.base_url.trim_end_matches('/'),
+            base.as_str().trim_end_matches('/'),
             query.finish()
         ))
     }
@@ -278,94 +422,6 @@ impl Callback {
             )),
         }
     }
-}
-
-/// Splits `scheme://authority/...` and returns (scheme, host) after basic checks.
-fn split_http_url<'a>(
-    kind: &'static str,
-    url: &'a str,
-) -> Result<(&'a str, &'a str), InvalidValue> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| InvalidValue::new(kind, "it is not an absolute http(s) URL"))?;
-    let scheme_lc = scheme.to_ascii_lowercase();
-    if scheme_lc != "https" && scheme_lc != "http" {
-        return Err(InvalidValue::new(
-            kind,
-            format!("its scheme must be https (or http on a loopback host), not `{scheme}`"),
-        ));
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err(InvalidValue::new(
-            kind,
-            "it must not carry credentials (`user:password@`)",
-        ));
-    }
-    if authority.is_empty() || authority.bytes().any(|b| !b.is_ascii_graphic()) {
-        return Err(InvalidValue::new(kind, "it has no valid host"));
-    }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    if host.is_empty() {
-        return Err(InvalidValue::new(kind, "it has no valid host"));
-    }
-    Ok((
-        if scheme_lc == "https" {
-            "https"
-        } else {
-            "http"
-        },
-        host,
-    ))
-}
-
-/// Whether `host` (without brackets) is a loopback name or address.
-pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    match host.parse::<core::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => false,
-    }
-}
-
-fn check_base_url(url: &str) -> Result<(), InvalidValue> {
-    const KIND: &str = "base URL";
-    let (scheme, host) = split_http_url(KIND, url)?;
-    if url.contains(['?', '#']) {
-        return Err(InvalidValue::new(
-            KIND,
-            "it must not have a query or fragment",
-        ));
-    }
-    if scheme == "http" && !is_loopback_host(host) {
-        return Err(InvalidValue::new(
-            KIND,
-            "plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https",
-        ));
-    }
-    Ok(())
-}
-
-fn check_redirect_uri(uri: &str) -> Result<(), InvalidValue> {
-    const KIND: &str = "redirect URI";
-    if uri.is_empty() {
-        return Err(InvalidValue::new(KIND, "it is empty"));
-    }
-    split_http_url(KIND, uri)?;
-    if uri.contains('#') {
-        return Err(InvalidValue::new(
-            KIND,
-            "it must not have a fragment (OAuth 2.0 forbids it)",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -514,5 +570,95 @@ mod tests {
         let a = random_state().unwrap();
         assert_eq!(a.len(), 43);
         assert_ne!(a, random_state().unwrap());
+    }
+}
+
+#[cfg(test)]
+mod authorization_url_tests {
+    use super::*;
+    use crate::Usage;
+
+    fn url() -> AuthorizationUrl {
+        let key = PublishableKey::new("pk_test_abc").unwrap();
+        let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        AuthorizationUrl::new(&key, "https://app.example/cb", &verifier.challenge(), "u1")
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        let q = url.split_once('?').unwrap().1;
+        form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    }
+
+    fn get(url: &str, key: &str) -> Option<String> {
+        query(url)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    #[test]
+    fn flows_scopes_and_usage() {
+        let plain = url().build().unwrap();
+        assert_eq!(get(&plain, "scope").as_deref(), Some("launch/patient"));
+        assert_eq!(get(&plain, "flexpa_search_mode"), None);
+        let search = url().flow(Flow::Search).build().unwrap();
+        assert_eq!(get(&search, "flexpa_search_mode").as_deref(), Some("true"));
+        let ial2 = url().flow(Flow::Ial2).build().unwrap();
+        assert_eq!(get(&ial2, "flexpa_ial2_mode").as_deref(), Some("true"));
+        assert_eq!(get(&ial2, "flexpa_search_mode"), None);
+        let multiple = url()
+            .usage(Usage::Multiple)
+            .offline_access()
+            .build()
+            .unwrap();
+        assert_eq!(
+            get(&multiple, "scope").as_deref(),
+            Some("launch/patient offline_access")
+        );
+        let one_time = url()
+            .offline_access()
+            .usage(Usage::OneTime)
+            .build()
+            .unwrap();
+        assert_eq!(get(&one_time, "scope").as_deref(), Some("launch/patient"));
+        assert!(url().scope(" ").build().is_err());
+    }
+
+    #[test]
+    fn combinations_flexpa_refuses_are_refused() {
+        let err = url()
+            .flow(Flow::Ial2)
+            .endpoint_id("ep-1")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("IAL2"), "{err}");
+        assert!(url().flow(Flow::Search).endpoint_id("ep-1").build().is_ok());
+    }
+
+    #[test]
+    fn extra_parameters_are_checked() {
+        let u = url()
+            .param("flexpa_chatbot_mode", "true")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(get(&u, "flexpa_chatbot_mode").as_deref(), Some("true"));
+        for reserved in [
+            "client_id",
+            "scope",
+            "state",
+            "flexpa_ial2_mode",
+            "redirect_uri",
+        ] {
+            assert!(url().param(reserved, "x").is_err(), "{reserved}");
+        }
+        for bad in ["", "Bad", "a b", "a&b=c", "é"] {
+            assert!(url().param(bad, "x").is_err(), "{bad}");
+        }
+        assert!(url().param("x", "1").unwrap().param("x", "2").is_err());
+        // Values are encoded, never break the query.
+        let u = url().param("x", "a&scope=evil").unwrap().build().unwrap();
+        assert_eq!(get(&u, "scope").as_deref(), Some("launch/patient"));
+        assert_eq!(get(&u, "x").as_deref(), Some("a&scope=evil"));
     }
 }

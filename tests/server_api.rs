@@ -626,7 +626,7 @@ async fn the_builder_refuses_insecure_base_urls_before_any_request() {
         "api.flexpa.com",
     ] {
         let err = Client::builder(key()).base_url(bad).build().unwrap_err();
-        assert!(matches!(err, Error::InsecureBaseUrl(_)), "{bad}: {err:?}");
+        assert!(matches!(err, Error::InvalidBaseUrl(_)), "{bad}: {err:?}");
     }
     for ok in [
         "https://api.flexpa.com",

@@ -19,13 +19,11 @@ use super::types::{
     RevokeResponse, SecretKey, TokenResponse,
 };
 use crate::credentials::InvalidValue;
-use crate::pkce::{
-    is_loopback_host, AuthorizationCode, AuthorizationUrl, CodeChallenge, CodeVerifier,
-};
+use crate::pkce::{AuthorizationCode, AuthorizationUrl, CodeChallenge, CodeVerifier};
 use crate::{PublicToken, PublishableKey};
 
 /// Flexpa's API.
-pub const DEFAULT_BASE_URL: &str = "https://api.flexpa.com";
+pub use crate::base_url::DEFAULT_BASE_URL;
 /// The default total time for one call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time to establish a connection.
@@ -214,14 +212,18 @@ impl ClientBuilder {
     /// clone it. If the process has no rustls crypto provider yet, this installs *ring* as the
     /// process default (an application that installed its own keeps it).
     ///
-    /// Errors: [`Error::InsecureBaseUrl`] for a non-https, non-loopback or malformed base URL;
+    /// Errors: [`Error::InvalidBaseUrl`] for a non-https, non-loopback or malformed base URL;
     /// [`Error::Build`] if the HTTP client cannot be built.
     pub fn build(self) -> Result<Client> {
         let base = parse_base_url(&self.base_url)?;
         let base_str = base.as_str().trim_end_matches('/').to_owned();
         let endpoint = |path: &str| {
-            Url::parse(&format!("{base_str}{path}"))
-                .map_err(|e| Error::InsecureBaseUrl(format!("cannot join `{path}`: {e}")))
+            Url::parse(&format!("{base_str}{path}")).map_err(|e| {
+                Error::InvalidBaseUrl(InvalidValue::new(
+                    "base URL",
+                    format!("cannot join `{path}`: {e}"),
+                ))
+            })
         };
         let http = match self.http {
             Some(http) => http,
@@ -271,31 +273,7 @@ fn install_crypto_provider() {
 }
 
 fn parse_base_url(raw: &str) -> Result<Url> {
-    let insecure = |why: &str| Error::InsecureBaseUrl(why.to_owned());
-    let url = Url::parse(raw.trim()).map_err(|e| Error::InsecureBaseUrl(format!("{e}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(insecure("it must not carry credentials (`user:password@`)"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(insecure("it must not have a query or a fragment"));
-    }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => is_loopback_host(d),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(insecure("it has no host")),
-    };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(insecure(
-            "plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https",
-        )),
-        other => Err(Error::InsecureBaseUrl(format!(
-            "the scheme must be https, not `{}`",
-            scrub::<&str>(other, &[], 20)
-        ))),
-    }
+    crate::base_url::parse(raw).map_err(Error::InvalidBaseUrl)
 }
 
 /// How a request authenticates.
@@ -992,7 +970,7 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(parse_base_url(bad), Err(Error::InsecureBaseUrl(_))),
+                matches!(parse_base_url(bad), Err(Error::InvalidBaseUrl(_))),
                 "{bad}"
             );
         }

@@ -118,10 +118,10 @@ pub enum Error {
     /// An argument was rejected before any request was made.
     #[error("{0}")]
     InvalidInput(InvalidValue),
-    /// The base URL is not `https` (plain `http` is allowed only for loopback hosts), or is
-    /// malformed.
-    #[error("insecure or invalid base URL: {0}")]
-    InsecureBaseUrl(String),
+    /// The base URL is malformed, or not `https` (plain `http` is allowed only for loopback
+    /// hosts); the text says which.
+    #[error("{0}")]
+    InvalidBaseUrl(InvalidValue),
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client")]
     Build(#[source] reqwest::Error),
