@@ -1556,7 +1556,7 @@ async fn pkce_other_bad_parameters_are_redirected_as_oauth_errors() {
         (
             with("scope", Some("openid")),
             "invalid_scope",
-            "scope must be launch/patient.",
+            "scope must be launch/patient, optionally with offline_access.",
         ),
         (
             with("flexpa_external_id", None),

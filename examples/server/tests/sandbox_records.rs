@@ -18,7 +18,7 @@ use sha2::Sha256;
 use tokio::sync::mpsc;
 
 mod support;
-use support::{config, start_with, Running, JANE};
+use support::{config, header, request_id, start_with, Running, JANE};
 
 /// An answer: status, headers, JSON body (`Null` if not JSON).
 struct Answer {
@@ -783,4 +783,100 @@ async fn the_crate_tells_rate_limiting_from_syncing_on_the_sandboxs_fhir() {
         }
         other => panic!("expected RateLimited (throttled), got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn consent_takes_the_crates_flows_and_offline_access() {
+    use flexpa_link::pkce::{Callback, CodeVerifier, Flow};
+    const REDIRECT: &str = "http://127.0.0.1:9/cb";
+    let s = start_with(SandboxConfig {
+        consent_usage: Usage::OneTime,
+        ..config()
+    })
+    .await;
+    let client = s.crate_client();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let evergreen = data::plan("evergreen-health-sandbox").unwrap();
+    for offline_access in [false, true] {
+        let verifier = CodeVerifier::generate().unwrap();
+        let mut url = client
+            .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
+            .unwrap()
+            .flow(Flow::Search)
+            .state("st")
+            .param("flexpa_chatbot_mode", "true")
+            .unwrap();
+        if offline_access {
+            url = url.offline_access();
+        }
+        let page = browser.get(url.build().unwrap()).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.unwrap();
+        assert!(page.contains(r#"id="screen-plans""#));
+        let signed_in = browser
+            .post(format!("{}/link/auth", s.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("request", request_id(&page).as_str()),
+                    ("endpoint", evergreen.id),
+                    ("username", evergreen.username),
+                    ("password", evergreen.password),
+                    ("action", "sign_in"),
+                ])
+                .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let location = header(&signed_in, "location");
+        let Ok(Callback::Code { code, .. }) =
+            Callback::from_query(location.split_once('?').unwrap().1)
+        else {
+            panic!("no code in {location}");
+        };
+        let tokens = client
+            .exchange_code(&code, &verifier, REDIRECT)
+            .await
+            .unwrap();
+        // offline_access asks for a refresh token; without it the configured usage (ONE_TIME
+        // here) gives none.
+        assert_eq!(tokens.refresh_token.is_some(), offline_access);
+        let scope = if offline_access {
+            "launch/patient offline_access"
+        } else {
+            "launch/patient"
+        };
+        assert_eq!(tokens.scope.as_deref(), Some(scope));
+    }
+
+    // IAL2 with a preselected endpoint is refused, as Flexpa does (the crate does not even
+    // build it; here by hand).
+    let verifier = CodeVerifier::generate().unwrap();
+    let url = client
+        .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
+        .unwrap()
+        .endpoint_id(evergreen.id)
+        .build()
+        .unwrap()
+        + "&flexpa_ial2_mode=true";
+    let refused = browser.get(url).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let location = header(&refused, "location");
+    assert!(
+        location.starts_with(REDIRECT) && location.contains("error=invalid_request"),
+        "{location}"
+    );
+    // An unknown scope is still refused.
+    let url = client
+        .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
+        .unwrap()
+        .scope("launch/patient patient/*.write")
+        .build()
+        .unwrap();
+    let refused = browser.get(url).send().await.unwrap();
+    assert!(header(&refused, "location").contains("error=invalid_scope"));
 }

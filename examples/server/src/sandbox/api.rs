@@ -479,7 +479,8 @@ fn code_grant(sandbox: &Sandbox, pairs: &[(String, String)]) -> Response {
             webhooks::after_issue(sandbox, &issued);
             let mut body = issued_json(&issued);
             body["token_type"] = json!("Bearer");
-            body["scope"] = json!(consent::SCOPE);
+            let scope = issued.authorization.scope.as_deref();
+            body["scope"] = json!(scope.unwrap_or(consent::SCOPE));
             let mut response = json_ok(body);
             response
                 .headers_mut()

@@ -73,6 +73,8 @@ pub struct Authorization {
     pub consent_id: Uuid,
     /// When its data sync began: when its first access token was issued.
     pub sync_started: Option<Instant>,
+    /// The scope granted through the consent flow (`None` for Link).
+    pub scope: Option<String>,
     created: Instant,
 }
 
@@ -208,6 +210,8 @@ pub struct AuthRequest {
     pub external_id: String,
     /// `flexpa_endpoint_id`, if the app preselected a plan.
     pub endpoint: Option<String>,
+    /// The granted scope (`launch/patient`, maybe with `offline_access`).
+    pub scope: String,
 }
 
 struct PendingRequest {
@@ -445,6 +449,9 @@ impl Store {
         usage: Usage,
     ) -> String {
         let id = self.new_authorization(plan, Some(request.external_id.clone()), usage);
+        if let Some(auth) = self.authorizations.get_mut(&id) {
+            auth.scope = Some(request.scope.clone());
+        }
         let code = random_part();
         make_room(&mut self.codes, self.cap, |g| g.expires);
         self.codes.insert(
@@ -518,6 +525,7 @@ impl Store {
                 state: AuthState::Authorized,
                 consent_id: Uuid::new_v4(),
                 sync_started: None,
+                scope: None,
                 created: Instant::now(),
             },
         );
@@ -747,6 +755,7 @@ mod tests {
             state: None,
             external_id: "user".into(),
             endpoint: None,
+            scope: "launch/patient".into(),
         }
     }
 
