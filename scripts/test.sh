@@ -210,7 +210,7 @@ step npm-pack do_npm_pack
 step publish-dry-run do_publish_dry_run
 # --- fault suite: the fault-injection suite goes here (bench helper). Benchmarks are not run here.
 do_server_build() {
-  # The server client's build promises (tests/server_*.rs run in test-native):
+  # The server client's build promises (tests/server/ runs in test-native):
   # no OpenSSL, native-tls or aws-lc in the `server` tree (rustls + ring only) ...
   local tree bad
   tree="$(cargo tree -p flexpa-link --features server -e normal --prefix none)"
@@ -239,7 +239,7 @@ do_fault_suite() {
   # 64 concurrent clients against the chaos mode of the stand-in API (tests/support/standin.rs)
   # for FLEXPA_CHAOS_SECS (default 3) seconds, fixed seed (FLEXPA_CHAOS_SEED): every call ends
   # Ok or with a typed error within its timeout, no panic, no secret in any error.
-  x cargo test -p flexpa-link --features server --test server_chaos -- --nocapture
+  x cargo test -p flexpa-link --features server --test server -- --ignored chaos --nocapture
 }
 do_fuzz() {
   # cargo-fuzz on the response parser (fuzz/), briefly. It needs a nightly toolchain: without

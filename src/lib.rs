@@ -6,8 +6,10 @@
 //! - **In the browser** (wasm32; Yew, Leptos, Dioxus or plain wasm-bindgen): safe Rust over the
 //!   `window.FlexpaLink` global. The crate injects the script once, creates Link with Rust
 //!   callbacks it owns and frees, and hands you the public token as a callback and a future.
-//! - **On your server** (feature `server`, native targets only): exchange the public token and
-//!   your secret key for an access token, and the rest of the token life cycle.
+//! - **On your server** (feature `server`, native targets only): Flexpa's consent flow (OAuth
+//!   PKCE, Flexpa's recommended path; `pkce`), the patient's records through Flexpa's FHIR
+//!   API (`server::fhir`), webhook verification (`server::webhooks`), and the token life cycle
+//!   (Link's exchange, introspect, refresh, revoke, application tokens).
 //!
 //! ## In the browser
 //!
@@ -32,8 +34,17 @@
 //! detaches its callbacks. The global is a singleton, so creating a new session retires the
 //! previous one.
 //!
-//! Secrets never print: [`PublicToken`] and the server's keys and tokens show as
-//! `<redacted>` in `Debug` and `Display`.
+//! Secrets never print: [`PublicToken`] and every other key, token, code and secret show as
+//! `<redacted>` in `Debug` and `Display`, and are read only with `expose_secret()`.
+//!
+//! ## Feature flags
+//!
+//! | feature | what it adds | targets |
+//! |---|---|---|
+//! | (none) | the browser binding: [`FlexpaLink`], [`LinkConfig`], [`LinkSession`] | wasm32 (compiles everywhere; `Error::NoWindow` off the browser) |
+//! | `pkce` | `pkce`: verifier, challenge, the consent flow's authorization URL and callback | all |
+//! | `server` | `server`: the client (consent code exchange, FHIR records, application tokens, Link's exchange and the token life cycle) and `server::webhooks`; implies `pkce` | native only: it refuses to compile for wasm32, so a secret key cannot reach a browser |
+//! | `js` | `js`: the JavaScript API of the npm package | wasm32 |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]
 #![forbid(unsafe_code)]

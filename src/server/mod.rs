@@ -1,11 +1,12 @@
-//! The server side (feature `server`, native targets only): exchange the public token for an
-//! access token with your secret key, and the rest of the token life cycle.
+//! The server side (feature `server`, native targets only): Flexpa's API with your secret key.
 //!
-//! - [`Client::exchange`]: public token → [`ExchangeResponse`] (`POST /link/exchange`)
-//! - [`Client::introspect`]: what an access token is for (`GET /link/introspect`)
-//! - [`Client::refresh`]: a new access token from a refresh token (`POST /link/token`)
-//! - [`Client::revoke`]: end the access (`POST /link/revoke`)
-//! - [`Client::exchange_code`]: the OAuth PKCE flow's code exchange (see [`crate::pkce`])
+//! - Consent (OAuth PKCE, Flexpa's recommended flow): [`Client::authorization_url`], then
+//!   [`Client::exchange_code`] with the code from the redirect (see [`crate::pkce`]).
+//! - Records: [`Client::fhir`] → [`fhir::Fhir`]: read, search (every page), `$everything`,
+//!   the CapabilityStatement; [`Client::application_token`] for calls without a patient.
+//! - Webhooks: [`webhooks::verify`] checks `X-Flexpa-Signature` and types the event.
+//! - Tokens: [`Client::exchange`] (Link's legacy flow: public token → [`ExchangeResponse`],
+//!   `POST /link/exchange`), [`Client::introspect`], [`Client::refresh`], [`Client::revoke`].
 //!
 //! The client uses reqwest with rustls (*ring*; no OpenSSL, no C toolchain), one connection
 //! pool shared by every clone, connect and total timeouts, a `User-Agent` of
@@ -14,7 +15,8 @@
 //! request that carries the secret key only ever goes to the configured base URL.
 //!
 //! Secrets stay secret: [`SecretKey`], [`AccessToken`] and [`RefreshToken`] print as
-//! `<redacted>`, and no [`Error`] message or `Debug` output contains a key or a token.
+//! `<redacted>`, and no [`Error`] message or `Debug` output contains a key or a token, in any
+//! encoding the request sent it in or a server could echo it back in.
 //!
 //! # A complete `POST /api/exchange` handler (axum)
 //!

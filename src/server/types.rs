@@ -334,11 +334,15 @@ fn de_opt_refresh_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Refres
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LinkState {
+    /// The flow was just opened.
+    Created,
+    /// The patient was sent to their health plan's login.
+    Authorizing,
     /// The patient authorized; the public token is not yet exchanged.
     Authorized,
     /// The public token was exchanged for an access token.
     Exchanged,
-    /// The access token was refreshed.
+    /// This token was superseded by a refresh and no longer works (the new one does).
     Refreshed,
     /// The access was revoked.
     Revoked,
@@ -356,6 +360,8 @@ impl LinkState {
     /// The wire form, such as `"EXCHANGED"`.
     pub fn as_str(&self) -> &str {
         match self {
+            Self::Created => "CREATED",
+            Self::Authorizing => "AUTHORIZING",
             Self::Authorized => "AUTHORIZED",
             Self::Exchanged => "EXCHANGED",
             Self::Refreshed => "REFRESHED",
@@ -367,15 +373,18 @@ impl LinkState {
         }
     }
 
-    /// Whether the access is usable (authorized, exchanged or refreshed).
+    /// Whether the introspected token is usable: authorized or exchanged. (`REFRESHED` marks a
+    /// token replaced by a refresh, which no longer works.)
     pub fn is_active(&self) -> bool {
-        matches!(self, Self::Authorized | Self::Exchanged | Self::Refreshed)
+        matches!(self, Self::Authorized | Self::Exchanged)
     }
 }
 
 impl From<&str> for LinkState {
     fn from(s: &str) -> Self {
         match s.trim().to_ascii_uppercase().as_str() {
+            "CREATED" => Self::Created,
+            "AUTHORIZING" => Self::Authorizing,
             "AUTHORIZED" => Self::Authorized,
             "EXCHANGED" => Self::Exchanged,
             "REFRESHED" => Self::Refreshed,

@@ -2,10 +2,8 @@
 //! searches and paging (and the limits on paging), Flexpa's two 429s and its 422, the FHIR
 //! body cap, application tokens (cache, one request for many callers, no cached failure),
 //! and no credential in any error in any encoding.
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};

@@ -3,10 +3,8 @@
 //! completes the exchange when it trusts the certificate, and when it does not it fails with a
 //! typed connect error before the secret key leaves the process. Also the connect timeout,
 //! against a listener whose accept queue is full (so connecting hangs, as a dead host does).
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -5,10 +5,8 @@
 //!
 //! The seed is fixed (override with `FLEXPA_CHAOS_SEED`), the run length is 3 s of new calls
 //! (override with `FLEXPA_CHAOS_SECS`), and the whole test stops by itself.
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -144,6 +142,7 @@ async fn worker(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the fault suite: run alone by the fault-suite step (cargo test --features server --test server -- --ignored chaos)"]
 async fn sixty_four_clients_against_a_chaotic_api() {
     let seed: u64 = std::env::var("FLEXPA_CHAOS_SEED")
         .ok()

@@ -1,10 +1,8 @@
 //! Every way a call can fail, against a real HTTP server on 127.0.0.1 that misbehaves on
 //! purpose: Flexpa's error bodies, rate limits, outages, broken bodies, resets, slowness,
 //! oversized bodies, refused connections and redirects.
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -1,9 +1,7 @@
 //! No secret key or token ever shows in `Debug`, `Display`, or any error, whatever the server
 //! sends back (including bodies and messages that echo the request).
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::sync::Arc;
 use std::time::Duration;

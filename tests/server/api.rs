@@ -1,9 +1,7 @@
 //! The server client against a protocol-faithful stand-in of Flexpa's API on 127.0.0.1:
 //! exact requests (method, path, headers, body, auth) and every success shape.
-#![cfg(all(feature = "server", not(target_arch = "wasm32")))]
 
-#[path = "support/standin.rs"]
-mod standin;
+use crate::standin;
 
 use std::sync::Arc;
 use std::time::Duration;
