@@ -71,10 +71,12 @@ export async function startServer({ staticDir, env = {}, args = [] } = {}) {
   }
   const childEnv = { ...process.env, ...env };
   // Sandbox mode: no real keys, whatever the caller's shell has.
-  for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_LINK_SCRIPT_URL", "FLEXPA_API_URL", "PORT"]) {
+  for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_LINK_SCRIPT_URL", "FLEXPA_API_URL", "FLEXPA_WEBHOOK_SECRET", "FLEXPA_REDIRECT_URI", "PORT"]) {
     if (!(name in env)) delete childEnv[name];
   }
-  const argv = ["--port", "0", ...(staticDir ? ["--static", staticDir] : []), ...args];
+  // No "still syncing" window unless a test asks for one (records.test.js does).
+  const sync = args.includes("--sandbox-sync-seconds") ? [] : ["--sandbox-sync-seconds", "0"];
+  const argv = ["--port", "0", ...(staticDir ? ["--static", staticDir] : []), ...sync, ...args];
   const child = spawn(SERVER_BIN, argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8");

@@ -60,6 +60,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
         "Evergreen HealthCommercial PPO",
         "Summit Medicare AdvantageMedicare Advantage HMO",
         "Bayside Community HealthMedicaid managed care",
+        "Lakeshore Health (sync fails)Commercial HMO: its data sync always fails",
       ],
     );
     await shot(page, "link-plans");

@@ -85,7 +85,7 @@ describe("sandbox options and the PKCE consent flow", () => {
     assert.equal(await link.locator("#plan-name").textContent(), "Summit Medicare Advantage");
     await link.locator("#back").click();
     await link.locator("button.plan").first().waitFor();
-    assert.equal(await link.locator("button.plan").count(), 3);
+    assert.equal(await link.locator("button.plan").count(), 4);
     // autoExit defaults to true: SUCCESS right after the sign-in.
     await link.locator("button.plan", { hasText: "Bayside" }).click();
     await signInWithSample(link);

@@ -1,6 +1,16 @@
-//! The demo's backend: the frontend's static files, `GET /api/config` and `POST /api/exchange`
-//! (the contract in `examples/README.md`). The access token never leaves the server: the page
-//! gets the patient, their coverage, the plan and the expiry.
+//! The demo's backend. The access token never leaves the server: pages get views of the
+//! records (patient, coverage, claims), kept server side per browser session (a cookie).
+//!
+//! - `GET /api/config`, `POST /api/exchange`: the contract of `examples/README.md` (Link's
+//!   public token for the patient, their coverage, the plan and the expiry), the frontends'
+//!   path;
+//! - "Connect with Flexpa", the consent flow (OAuth PKCE), the main path
+//!   ([`crate::consent_flow`]): `GET /api/consent/start`, `GET /api/consent/callback`;
+//! - `POST /api/link`: Link's public token exchanged into the session (the legacy path of the
+//!   built-in page);
+//! - `GET /api/records`: the session's patient, coverage and claims ([`crate::records`]), or
+//!   "syncing";
+//! - `POST /api/webhooks`: Flexpa's signed webhooks ([`crate::webhook_receiver`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,14 +21,20 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::{Error, ExchangeResponse};
 use flexpa_link::PublicToken;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_http::services::ServeDir;
 
-use crate::flexpa::{FhirError, Flexpa};
+use crate::flexpa::Flexpa;
+use crate::records::{self, fhir_error};
 use crate::sandbox::is_plain_host;
+use crate::sessions::{self, Linked, Sessions};
+use crate::views::{coverage_view, patient_view};
+use crate::webhook_receiver::LastEvents;
+use crate::{consent_flow, webhook_receiver};
 
 /// The page shown when no `--static` frontend is given: plain JavaScript over the Link
 /// script, same element ids as the examples.
@@ -45,14 +61,40 @@ pub struct Backend {
     pub script: ScriptUrl,
     /// Whether this is the offline sandbox (the page says so).
     pub sandbox: bool,
+    /// The consent flow's redirect URI; `None`: `http://<the host the browser used>/api/consent/callback`
+    /// (set it when the demo runs behind a proxy or on HTTPS; Flexpa needs it registered).
+    pub redirect_uri: Option<String>,
+    /// The secret webhooks are signed with; `None` refuses every webhook.
+    pub webhook_secret: Option<WebhookSecret>,
 }
+
+/// The backend and its sessions, shared by the routes.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) backend: Backend,
+    pub(crate) sessions: Sessions,
+    pub(crate) webhook_events: LastEvents,
+}
+
+/// The routes' state.
+pub(crate) type Shared = State<Arc<App>>;
 
 /// The routes, with `static_dir` (or the built-in page) at `/`.
 pub fn router(backend: Backend, static_dir: Option<PathBuf>) -> Router {
+    let app = Arc::new(App {
+        backend,
+        sessions: Sessions::default(),
+        webhook_events: LastEvents::default(),
+    });
     let api = Router::new()
         .route("/api/config", get(config))
         .route("/api/exchange", post(exchange))
-        .with_state(Arc::new(backend));
+        .route("/api/link", post(link))
+        .route("/api/consent/start", get(consent_flow::start))
+        .route("/api/consent/callback", get(consent_flow::callback))
+        .route("/api/records", get(records::handler))
+        .route("/api/webhooks", post(webhook_receiver::handler))
+        .with_state(app);
     match static_dir {
         Some(dir) => {
             api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
@@ -62,7 +104,7 @@ pub fn router(backend: Backend, static_dir: Option<PathBuf>) -> Router {
 }
 
 /// The contract's error answer: `{"error": <reason phrase>, "message": <words>}`.
-fn page_error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn page_error(status: StatusCode, message: impl Into<String>) -> Response {
     let body = json!({
         "error": status.canonical_reason().unwrap_or("Error"),
         "message": message.into(),
@@ -70,20 +112,24 @@ fn page_error(status: StatusCode, message: impl Into<String>) -> Response {
     no_store((status, Json(body)).into_response())
 }
 
-fn no_store(mut response: Response) -> Response {
+pub(crate) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-/// The host name (without port) the client used to reach us.
-fn request_hostname(headers: &HeaderMap) -> String {
-    let host = headers
+/// The `Host` the client used to reach us, if it is a plain host name or address.
+pub(crate) fn request_host(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| is_plain_host(h))
-        .unwrap_or("127.0.0.1");
+}
+
+/// The host name (without port) the client used to reach us.
+fn request_hostname(headers: &HeaderMap) -> String {
+    let host = request_host(headers).unwrap_or("127.0.0.1");
     if let Some(rest) = host.strip_prefix('[') {
         // [::1]:8080
         return match rest.split_once(']') {
@@ -95,7 +141,8 @@ fn request_hostname(headers: &HeaderMap) -> String {
 }
 
 /// `GET /api/config`.
-async fn config(State(backend): State<Arc<Backend>>, headers: HeaderMap) -> Response {
+async fn config(State(app): Shared, headers: HeaderMap) -> Response {
+    let backend = &app.backend;
     let script_url = match &backend.script {
         ScriptUrl::Fixed(url) => url.clone(),
         ScriptUrl::SandboxPort(port) => {
@@ -117,27 +164,59 @@ struct ExchangeRequest {
     public_token: PublicToken,
 }
 
-/// `POST /api/exchange` `{"public_token"}`: exchange it, read who the patient is and their
-/// coverage with the access token, and answer with only that.
-async fn exchange(State(backend): State<Arc<Backend>>, body: Body) -> Response {
+/// Reads `{"public_token"}` and exchanges it.
+async fn exchange_public_token(flexpa: &Flexpa, body: Body) -> Result<ExchangeResponse, Response> {
     let Ok(bytes) = to_bytes(body, 16 * 1024).await else {
-        return page_error(
+        return Err(page_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request body is too large.",
-        );
+        ));
     };
     let Ok(request) = serde_json::from_slice::<ExchangeRequest>(&bytes) else {
-        return page_error(
+        return Err(page_error(
             StatusCode::BAD_REQUEST,
             r#"The body must be JSON: {"public_token": "public_token_..."}."#,
-        );
+        ));
     };
-    let tokens = match backend.flexpa.exchange(&request.public_token).await {
+    flexpa.exchange(&request.public_token).await.map_err(|e| {
+        eprintln!("exchange failed: {e}");
+        exchange_error(&e)
+    })
+}
+
+/// `POST /api/link` `{"public_token"}` (the built-in page's Link path): exchanges it and keeps
+/// the access token in this browser's session; answers `{"linked": true, "plan", "expiresIn"}`
+/// at once, without waiting for the data to sync (the page then polls `GET /api/records`).
+async fn link(State(app): Shared, headers: HeaderMap, body: Body) -> Response {
+    let tokens = match exchange_public_token(&app.backend.flexpa, body).await {
         Ok(tokens) => tokens,
-        Err(e) => {
-            eprintln!("exchange failed: {e}");
-            return exchange_error(&e);
-        }
+        Err(response) => return response,
+    };
+    let plan = tokens
+        .endpoint
+        .as_ref()
+        .map(|e| e.label.first().cloned().unwrap_or_else(|| e.name.clone()));
+    let answer = json!({ "linked": true, "plan": plan, "expiresIn": tokens.expires_in });
+    let linked = Linked {
+        access_token: tokens.access_token,
+        plan,
+    };
+    sessions::respond_with_session(
+        &app.sessions,
+        &headers,
+        |session| session.linked = Some(linked),
+        no_store(Json(answer).into_response()),
+    )
+}
+
+/// `POST /api/exchange` `{"public_token"}`: exchange it, read who the patient is and their
+/// coverage with the access token (waiting for the data to sync, within the crate's budget),
+/// and answer with only that.
+async fn exchange(State(app): Shared, body: Body) -> Response {
+    let backend = &app.backend;
+    let tokens = match exchange_public_token(&backend.flexpa, body).await {
+        Ok(tokens) => tokens,
+        Err(response) => return response,
     };
     match linked(&backend.flexpa, &tokens).await {
         Ok(view) => {
@@ -154,20 +233,17 @@ async fn exchange(State(backend): State<Arc<Backend>>, body: Body) -> Response {
         }
         Err(e) => {
             eprintln!("exchange: linked, but {e}");
-            let status = match e.status {
-                Some(s) if s == StatusCode::TOO_MANY_REQUESTS => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            page_error(
-                status,
-                format!("The health plan was linked, but reading its records failed: {e}"),
+            fhir_error(
+                &e,
+                "The health plan was linked, but reading its records failed",
             )
         }
     }
 }
 
-/// The crate's error as the page should see it. Its text never holds a secret.
-fn exchange_error(e: &Error) -> Response {
+/// The crate's error of a token exchange as the page should see it. Its text never holds a
+/// secret.
+pub(crate) fn exchange_error(e: &Error) -> Response {
     match e {
         Error::Api(api)
             if api.status() == StatusCode::UNAUTHORIZED
@@ -208,7 +284,7 @@ fn exchange_error(e: &Error) -> Response {
 
 /// After a successful exchange: introspect (informational), then the patient and their
 /// coverage from FHIR; the page's JSON.
-async fn linked(flexpa: &Flexpa, tokens: &ExchangeResponse) -> Result<Value, FhirError> {
+async fn linked(flexpa: &Flexpa, tokens: &ExchangeResponse) -> Result<Value, Error> {
     let introspection = match flexpa.introspect(&tokens.access_token).await {
         Ok(info) => Some(info),
         Err(e) => {
@@ -216,22 +292,17 @@ async fn linked(flexpa: &Flexpa, tokens: &ExchangeResponse) -> Result<Value, Fhi
             None
         }
     };
+    // The patient Flexpa named, else its `$PATIENT_ID` wildcard (the token's patient).
     let patient_id = tokens
         .patient_id()
         .or_else(|| introspection.as_ref().and_then(|i| i.patient_id()))
-        .map(str::to_owned)
-        .ok_or_else(|| FhirError {
-            status: None,
-            message: "Flexpa did not say which patient was linked".to_string(),
-        })?;
-    let encoded = form_encode(&patient_id);
-    let (patient_path, coverage_path) = (
-        format!("Patient/{encoded}"),
-        format!("Coverage?patient={encoded}"),
-    );
+        .unwrap_or("$PATIENT_ID")
+        .to_owned();
+    let fhir = flexpa.client().fhir(&tokens.access_token);
+    let coverage_search = [("patient", patient_id.as_str())];
     let (patient, coverage) = tokio::join!(
-        flexpa.fhir(&tokens.access_token, &patient_path),
-        flexpa.fhir(&tokens.access_token, &coverage_path),
+        fhir.read::<Value>("Patient", &patient_id),
+        fhir.search_all::<Value>("Coverage", &coverage_search),
     );
     let patient = patient?;
     let coverage = coverage?;
@@ -251,103 +322,4 @@ async fn linked(flexpa: &Flexpa, tokens: &ExchangeResponse) -> Result<Value, Fhi
         "endpoint": endpoint,
         "expiresIn": tokens.expires_in,
     }))
-}
-
-/// Percent-encodes an id for a path segment or query value.
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// `{"id", "name", "birthDate", "gender"}` from a FHIR `Patient`.
-pub fn patient_view(id: &str, patient: &Value) -> Value {
-    let name = patient["name"]
-        .as_array()
-        .and_then(|names| {
-            names
-                .iter()
-                .find(|n| n["use"] == "official")
-                .or_else(|| names.first())
-        })
-        .and_then(|n| {
-            n["text"].as_str().map(str::to_owned).or_else(|| {
-                let given: Vec<&str> = n["given"]
-                    .as_array()
-                    .map(|g| g.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let family = n["family"].as_str();
-                let parts: Vec<&str> = given.into_iter().chain(family).collect();
-                (!parts.is_empty()).then(|| parts.join(" "))
-            })
-        });
-    json!({
-        "id": patient["id"].as_str().unwrap_or(id),
-        "name": name,
-        "birthDate": patient["birthDate"],
-        "gender": patient["gender"],
-    })
-}
-
-/// The contract's coverage list from a FHIR `Coverage` search bundle (or a single resource).
-pub fn coverage_view(bundle: &Value) -> Value {
-    let resources: Vec<&Value> = match bundle["resourceType"].as_str() {
-        Some("Bundle") => bundle["entry"]
-            .as_array()
-            .map(|entries| {
-                entries
-                    .iter()
-                    .map(|e| &e["resource"])
-                    .filter(|r| r["resourceType"] == "Coverage")
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Some("Coverage") => vec![bundle],
-        _ => Vec::new(),
-    };
-    let class_name = |c: &Value, code: &str| -> Option<String> {
-        c["class"].as_array()?.iter().find_map(|class| {
-            let matches = class["type"]["coding"]
-                .as_array()?
-                .iter()
-                .any(|coding| coding["code"] == code);
-            matches.then(|| {
-                class["name"]
-                    .as_str()
-                    .or(class["value"].as_str())
-                    .map(str::to_owned)
-            })?
-        })
-    };
-    let list: Vec<Value> = resources
-        .into_iter()
-        .map(|c| {
-            let member_id = c["subscriberId"].as_str().map(str::to_owned).or_else(|| {
-                c["identifier"].as_array().and_then(|ids| {
-                    ids.iter()
-                        .find(|i| {
-                            i["type"]["coding"]
-                                .as_array()
-                                .is_some_and(|cs| cs.iter().any(|cd| cd["code"] == "MB"))
-                        })
-                        .or_else(|| ids.first())
-                        .and_then(|i| i["value"].as_str().map(str::to_owned))
-                })
-            });
-            json!({
-                "payor": c["payor"][0]["display"],
-                "plan": class_name(c, "plan").or_else(|| class_name(c, "group")),
-                "status": c["status"],
-                "memberId": member_id,
-                "start": c["period"]["start"],
-                "end": c["period"]["end"],
-            })
-        })
-        .collect();
-    Value::Array(list)
 }

@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
+use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::SecretKey;
 use flexpa_link::PublishableKey;
 use flexpa_link_demo_server::backend::{self, Backend, ScriptUrl};
@@ -16,12 +19,16 @@ flexpa-link-demo-server: the flexpa-link demo's backend
 
 USAGE:
     flexpa-link-demo-server [--static DIR] [--port PORT] [--host ADDR] [--sandbox-port PORT]
+                            [--sandbox-sync-seconds SECS]
 
 OPTIONS:
     --static DIR         the frontend to serve at / (default: a built-in plain-JavaScript page)
     --port PORT          the port to listen on (default: $PORT, else 8080; 0 = any free port)
     --host ADDR          the address to listen on (default: 127.0.0.1)
     --sandbox-port PORT  the offline sandbox's port (default: any free port)
+    --sandbox-sync-seconds SECS
+                         how long the sandbox says a newly linked patient's data is still
+                         syncing (FHIR answers 429 until then; default 3; 0 to 600, decimals ok)
     -h, --help           this help
 
 ENVIRONMENT:
@@ -29,7 +36,14 @@ ENVIRONMENT:
         Both set: use the real Flexpa. Neither: the offline sandbox (sample data, no network).
     FLEXPA_LINK_SCRIPT_URL  the Link script (default https://js.flexpa.com/v1/)
     FLEXPA_API_URL          the Flexpa API (default https://api.flexpa.com)
+    FLEXPA_WEBHOOK_SECRET   the secret of the webhook endpoint registered in Flexpa's Portal
+                            (POST /api/webhooks; in sandbox mode the sandbox's own is used)
+    FLEXPA_REDIRECT_URI     the consent flow's redirect URI as registered with Flexpa (default:
+                            http://<host the browser used>/api/consent/callback)
     PORT                    the port, when --port is not given
+
+In sandbox mode the backend registers http://<its address>/api/webhooks with the sandbox, which
+signs and sends sync_completed / sync_failed when a patient's syncing window ends.
 ";
 
 const DEFAULT_SCRIPT_URL: &str = "https://js.flexpa.com/v1/";
@@ -40,6 +54,7 @@ struct Args {
     port: Option<u16>,
     host: String,
     sandbox_port: u16,
+    sandbox_sync: Duration,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -49,6 +64,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         port: None,
         host: "127.0.0.1".to_string(),
         sandbox_port: 0,
+        sandbox_sync: Duration::from_secs(3),
     };
     let mut parser = lexopt::Parser::from_env();
     let port = |value: std::ffi::OsString, name: &str| -> Result<u16, String> {
@@ -75,6 +91,15 @@ fn parse_args() -> Result<Option<Args>, String> {
             Long("sandbox-port") => {
                 args.sandbox_port =
                     port(parser.value().map_err(|e| e.to_string())?, "--sandbox-port")?
+            }
+            Long("sandbox-sync-seconds") => {
+                let value = parser.value().map_err(|e| e.to_string())?;
+                args.sandbox_sync = value
+                    .to_str()
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .filter(|s| s.is_finite() && (0.0..=600.0).contains(s))
+                    .map(Duration::from_secs_f64)
+                    .ok_or("--sandbox-sync-seconds needs a number of seconds from 0 to 600")?;
             }
             Short('h') | Long("help") => return Ok(None),
             other => return Err(other.unexpected().to_string()),
@@ -139,7 +164,7 @@ async fn run(args: Args) -> Result<(), String> {
     }
 
     let keys = (env("FLEXPA_PUBLISHABLE_KEY"), env("FLEXPA_SECRET_KEY"));
-    let (backend, sandbox_task) = match keys {
+    let (backend, sandbox) = match keys {
         (Some(pk), Some(sk)) => {
             // The key values are never printed, not even when invalid.
             let publishable = PublishableKey::new(pk).map_err(|e| format!("FLEXPA_PUBLISHABLE_KEY: {e}"))?;
@@ -154,11 +179,17 @@ async fn run(args: Args) -> Result<(), String> {
             );
             println!("Flexpa API: {}", flexpa.base_url());
             println!("Link script: {script}");
+            let webhook_secret = env("FLEXPA_WEBHOOK_SECRET")
+                .map(WebhookSecret::new)
+                .transpose()
+                .map_err(|e| format!("FLEXPA_WEBHOOK_SECRET: {e}"))?;
             let backend = Backend {
                 flexpa,
                 publishable_key: publishable.as_str().to_string(),
                 script: ScriptUrl::Fixed(script),
                 sandbox: false,
+                redirect_uri: env("FLEXPA_REDIRECT_URI"),
+                webhook_secret,
             };
             (backend, None)
         }
@@ -168,7 +199,10 @@ async fn run(args: Args) -> Result<(), String> {
                     println!("note: {name} is ignored in sandbox mode (it applies with FLEXPA_PUBLISHABLE_KEY and FLEXPA_SECRET_KEY)");
                 }
             }
-            let sandbox = Sandbox::new(SandboxConfig::random());
+            let sandbox = Sandbox::new(SandboxConfig {
+                sync_window: args.sandbox_sync,
+                ..SandboxConfig::random()
+            });
             let listener = TcpListener::bind((args.host.as_str(), args.sandbox_port))
                 .await
                 .map_err(|e| format!("cannot listen on {}:{} for the sandbox: {e}", args.host, args.sandbox_port))?;
@@ -181,13 +215,17 @@ async fn run(args: Args) -> Result<(), String> {
             let flexpa = Flexpa::new(secret, publishable, &api).map_err(|e| e.to_string())?;
             println!("flexpa-link demo: offline SANDBOX (sample health plans and sample data; set FLEXPA_PUBLISHABLE_KEY and FLEXPA_SECRET_KEY to use Flexpa)");
             println!("Sandbox Flexpa (Link script, Link app, API): {api}/");
+            let webhook_secret = WebhookSecret::new(sandbox.webhook_secret().to_string())
+                .map_err(|e| format!("sandbox webhook secret: {e}"))?;
             let backend = Backend {
                 flexpa,
                 publishable_key: sandbox.publishable_key().to_string(),
                 script: ScriptUrl::SandboxPort(sandbox_addr.port()),
                 sandbox: true,
+                redirect_uri: env("FLEXPA_REDIRECT_URI"),
+                webhook_secret: Some(webhook_secret),
             };
-            (backend, Some(tokio::spawn(sandbox.serve(listener))))
+            (backend, Some((sandbox, listener)))
         }
         _ => {
             return Err(
@@ -206,6 +244,14 @@ async fn run(args: Args) -> Result<(), String> {
             )
         })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // The sandbox sends its webhooks to this backend.
+    let sandbox_task = sandbox.map(|(sandbox, sandbox_listener)| {
+        let hooks = format!("http://{}/api/webhooks", loopback_view(addr));
+        if let Err(e) = sandbox.register_webhook(&hooks) {
+            eprintln!("note: webhooks off: {e}");
+        }
+        tokio::spawn(sandbox.serve(sandbox_listener))
+    });
     match &args.static_dir {
         Some(dir) => println!("Frontend: {}", dir.display()),
         None => println!("Frontend: built-in plain-JavaScript page (--static DIR serves another)"),

@@ -1,7 +1,9 @@
 //! The demo's backend and an offline sandbox of Flexpa.
 //!
-//! - [`backend`]: `GET /api/config`, `POST /api/exchange` (through `flexpa_link::server`),
-//!   and the frontend's static files;
+//! - [`backend`]: the frontend's static files and its API (through `flexpa_link::server`):
+//!   Link's exchange, Flexpa's consent flow ([`consent_flow`]), the patient's records
+//!   ([`records`], [`views`]) kept server side per browser ([`sessions`]), and Flexpa's
+//!   webhooks ([`webhook_receiver`]);
 //! - [`sandbox`]: the Link script, a stand-in Link app and a stand-in Flexpa API with sample
 //!   FHIR data, all following the protocol notes, for running the whole flow offline.
 //!
@@ -9,5 +11,11 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 pub mod backend;
+mod bounded;
+pub mod consent_flow;
 pub mod flexpa;
+pub mod records;
 pub mod sandbox;
+pub mod sessions;
+pub mod views;
+pub mod webhook_receiver;

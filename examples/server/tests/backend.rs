@@ -1,10 +1,14 @@
-//! The demo backend (`GET /api/config`, `POST /api/exchange`, static files) over real HTTP on
-//! 127.0.0.1, against the sandbox: the contract in `examples/README.md`, and the access token
-//! never in an answer.
+//! The demo backend over real HTTP on 127.0.0.1, against the sandbox: the contract of
+//! `examples/README.md` (`GET /api/config`, `POST /api/exchange`, static files), the consent
+//! flow (`/api/consent/start`, `/api/consent/callback`), Link into the session (`/api/link`),
+//! the records (`/api/records`: patient, coverage, claims page by page, "syncing"), webhooks
+//! (`/api/webhooks`), and the access token never in an answer.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::SecretKey;
 use flexpa_link::PublishableKey;
 use flexpa_link_demo_server::backend::{self, Backend, ScriptUrl};
@@ -21,9 +25,12 @@ struct Demo {
     http: reqwest::Client,
 }
 
+mod support;
+use support::{config, request_id};
+
 /// The sandbox, and a backend using it with `secret_key` (the sandbox's when `None`).
 async fn start(secret_key: Option<String>, static_dir: Option<PathBuf>) -> Demo {
-    start_with(SandboxConfig::random(), secret_key, static_dir).await
+    start_with(config(), secret_key, static_dir).await
 }
 
 async fn start_with(
@@ -46,11 +53,17 @@ async fn start_with(
             publishable_key: sandbox.publishable_key().to_string(),
             script: ScriptUrl::SandboxPort(sandbox_addr.port()),
             sandbox: true,
+            redirect_uri: None,
+            webhook_secret: Some(WebhookSecret::new(sandbox.webhook_secret()).unwrap()),
         },
         static_dir,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    // As the demo binary does: the sandbox's webhooks go to this backend.
+    sandbox
+        .register_webhook(&format!("{base}/api/webhooks"))
+        .unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     Demo {
         sandbox,
@@ -295,7 +308,10 @@ async fn serves_the_static_frontend_or_the_builtin_page() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"id="link-button""#) && page.contains("Link your health data"));
+    assert!(page.contains(r#"id="consent-button""#) && page.contains("Connect with Flexpa"));
+    assert!(page.contains(r#"id="link-button""#) && page.contains("Link widget (legacy)"));
+    // Consent comes first: it is the main path.
+    assert!(page.find("consent-button") < page.find("link-button"));
 }
 
 #[tokio::test]
@@ -307,7 +323,7 @@ async fn a_rate_limited_exchange_is_a_503_with_retry_after_and_the_token_survive
             burst: 1,
             refill: std::time::Duration::from_secs(120),
         }),
-        ..SandboxConfig::random()
+        ..config()
     };
     let demo = start_with(config, None, None).await;
     let token = demo.sign_in("evergreen-health-sandbox");
@@ -353,4 +369,297 @@ async fn a_rate_limited_exchange_is_a_503_with_retry_after_and_the_token_survive
         .await
         .unwrap();
     assert_eq!(direct.status(), StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session's records: consent flow, Link into the session, syncing, webhooks.
+
+/// A browser: keeps cookies per origin, follows no redirects (the test follows them).
+fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+impl Demo {
+    /// "Connect with Flexpa" in `browser`, through the sandbox's consent page signing in to
+    /// `plan`: the callback URL the sandbox sends the browser back to.
+    async fn consent(&self, browser: &reqwest::Client, plan: &str) -> String {
+        let start = browser
+            .get(format!("{}/api/consent/start", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(start.status(), StatusCode::SEE_OTHER);
+        let cookie = start.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        let authorize = location(&start);
+        let sandbox = format!("http://127.0.0.1:{}", self.sandbox_port);
+        assert!(
+            authorize.starts_with(&format!("{sandbox}/link/auth?")),
+            "{authorize}"
+        );
+        let url = reqwest::Url::parse(&authorize).unwrap();
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            query["redirect_uri"],
+            format!("{}/api/consent/callback", self.base)
+        );
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert!(query["state"].len() >= 43, "a random state");
+        assert!(query["flexpa_external_id"].starts_with("demo-user-"));
+
+        let page = browser
+            .get(&authorize)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let plan = data::plan(plan).unwrap();
+        let signed_in = browser
+            .post(format!("{sandbox}/link/auth"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("request", request_id(&page).as_str()),
+                    ("endpoint", plan.id),
+                    ("username", plan.username),
+                    ("password", plan.password),
+                    ("action", "sign_in"),
+                ])
+                .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        location(&signed_in)
+    }
+
+    async fn records(&self, browser: &reqwest::Client) -> (StatusCode, String, Value) {
+        let response = browser
+            .get(format!("{}/api/records", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        assert!(!text.contains("eyJ"), "no access token: {text}");
+        (status, retry_after, serde_json::from_str(&text).unwrap())
+    }
+}
+
+#[tokio::test]
+async fn connect_with_flexpa_shows_patient_coverage_and_every_claim() {
+    let demo = start(None, None).await;
+    let browser = new_browser();
+    let callback = demo.consent(&browser, "evergreen-health-sandbox").await;
+    assert!(callback.starts_with(&format!("{}/api/consent/callback?code=", demo.base)));
+    let back = browser.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&back), "/?connected=1");
+
+    let (status, _, records) = demo.records(&browser).await;
+    assert_eq!(status, StatusCode::OK, "{records}");
+    assert_eq!(records["status"], "ready");
+    assert_eq!(records["plan"], "Evergreen Health");
+    assert_eq!(records["patient"]["name"], "Jane Q. Doe");
+    assert_eq!(records["coverage"][0]["plan"], "Evergreen PPO 1500");
+    let claims = records["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 46, "every page of claims");
+    assert_eq!(records["claimPages"], 3, "20 + 20 + 6");
+    assert_eq!(
+        claims[0],
+        json!({
+            "id": "eob-evergreen-0002",
+            "date": "2025-02-12",
+            "provider": "Pearl Street Pharmacy",
+            "type": "Pharmacy",
+            "billed": 24.99,
+            "paid": 2.1,
+            "currency": "USD"
+        })
+    );
+
+    // The callback is used once: replaying it is refused, the records stay.
+    let replay = browser.get(&callback).send().await.unwrap();
+    assert!(location(&replay).starts_with("/?consent_error="));
+    assert_eq!(demo.records(&browser).await.0, StatusCode::OK);
+
+    // Another browser (no session) gets nothing.
+    let (status, _, body) = demo.records(&new_browser()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+
+#[tokio::test]
+async fn a_callback_with_another_state_or_without_the_session_is_refused() {
+    let demo = start(None, None).await;
+    let browser = new_browser();
+    let callback = demo.consent(&browser, "summit-medicare-sandbox").await;
+    let url = reqwest::Url::parse(&callback).unwrap();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
+    // Someone else's browser brings the code: no session, refused.
+    let stranger = new_browser().get(&callback).send().await.unwrap();
+    let to = location(&stranger);
+    assert!(
+        to.starts_with("/?consent_error=") && to.contains("not+for+a+connection"),
+        "{to}"
+    );
+    // This browser, but a forged state: refused, and the flow is spent.
+    let forged = browser
+        .get(format!(
+            "{}/api/consent/callback?code={code}&state=forged",
+            demo.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    let to = location(&forged);
+    assert!(
+        to.starts_with("/?consent_error=") && to.contains("state"),
+        "{to}"
+    );
+    assert_eq!(demo.records(&browser).await.0, StatusCode::UNAUTHORIZED);
+    // Flexpa's own error (the user cancelled) is shown as such.
+    let browser = new_browser();
+    demo.consent(&browser, "summit-medicare-sandbox").await;
+    let cancelled = browser
+        .get(format!(
+            "{}/api/consent/callback?error=access_denied&error_description=The+user+cancelled",
+            demo.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&cancelled).contains("access_denied"));
+}
+
+#[tokio::test]
+async fn records_say_syncing_first_then_come_and_the_webhook_is_noted() {
+    let demo = start_with(
+        SandboxConfig {
+            sync_window: Duration::from_millis(1500),
+            ..config()
+        },
+        None,
+        None,
+    )
+    .await;
+    let browser = new_browser();
+    let callback = demo.consent(&browser, "bayside-medicaid-sandbox").await;
+    browser.get(&callback).send().await.unwrap();
+    let (status, retry_after, body) = demo.records(&browser).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "syncing");
+    assert_eq!(body["retryAfter"], 2);
+    assert_eq!(retry_after, "2");
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let (status, _, body) = demo.records(&browser).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["patient"]["name"], "María Elena García");
+    assert_eq!(body["claims"].as_array().unwrap().len(), 8);
+    assert_eq!(body["claimPages"], 1);
+    // The sandbox's signed sync_completed reaches the backend, for this user (it is sent when
+    // the window ends; give the delivery a moment).
+    let mut webhook = body["webhook"].clone();
+    for _ in 0..50 {
+        if webhook != Value::Null {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        webhook = demo.records(&browser).await.2["webhook"].clone();
+    }
+    assert_eq!(webhook, "sync_completed");
+}
+
+#[tokio::test]
+async fn link_into_the_session_then_records_and_a_failed_sync_is_said() {
+    let demo = start(None, None).await;
+    let browser = new_browser();
+    let link = |token: String| {
+        let browser = browser.clone();
+        let url = format!("{}/api/link", demo.base);
+        async move {
+            let response = browser
+                .post(url)
+                .json(&json!({ "public_token": token }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let text = response.text().await.unwrap();
+            assert!(!text.contains("eyJ"), "{text}");
+            (status, serde_json::from_str::<Value>(&text).unwrap())
+        }
+    };
+    let (status, body) = link(demo.sign_in("summit-medicare-sandbox")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({ "linked": true, "plan": "Summit Medicare Advantage", "expiresIn": 1800 })
+    );
+    let (status, _, records) = demo.records(&browser).await;
+    assert_eq!(status, StatusCode::OK, "{records}");
+    assert_eq!(records["patient"]["name"], "Robert James Miller");
+    assert_eq!(records["claims"].as_array().unwrap().len(), 27);
+    assert_eq!(records["claimPages"], 2);
+
+    // The plan whose sync fails: linked, but the records say the sync failed.
+    let (status, _) = link(demo.sign_in("lakeshore-sync-fails-sandbox")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, body) = demo.records(&browser).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("could not sync"));
+}
+
+#[tokio::test]
+async fn forged_webhooks_are_refused() {
+    let demo = start(None, None).await;
+    let body = r#"{"event_id":"1","event":"sync_completed","version":1,"timestamp":1,"data":{"external_id":"demo-user-x"}}"#;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let send = |signature: String| {
+        let http = demo.http.clone();
+        let url = format!("{}/api/webhooks", demo.base);
+        async move {
+            http.post(url)
+                .header("x-flexpa-signature", signature)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let wrong = WebhookSecret::new("whsec_not_the_sandboxs").unwrap();
+    let forged = flexpa_link::server::webhooks::signature_header(&wrong, now, body.as_bytes());
+    assert_eq!(send(forged).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(send("t=1,v1=zz".to_string()).await, StatusCode::BAD_REQUEST);
+    let right = WebhookSecret::new(demo.sandbox.webhook_secret()).unwrap();
+    let signed = flexpa_link::server::webhooks::signature_header(&right, now, body.as_bytes());
+    assert_eq!(send(signed).await, StatusCode::NO_CONTENT);
 }

@@ -12,46 +12,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const JANE: &str = "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
-
-struct Running {
-    sandbox: Sandbox,
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn start_with(config: SandboxConfig) -> Running {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let sandbox = Sandbox::new(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(sandbox.clone().serve(listener));
-    Running {
-        sandbox,
-        base,
-        http: reqwest::Client::new(),
-    }
-}
-
-async fn start() -> Running {
-    start_with(SandboxConfig::random()).await
-}
+mod support;
+use support::{config, header, request_id, start, start_with, Running, JANE};
 
 impl Running {
-    fn sign_in(&self, plan: &str, usage: Usage, external_id: Option<&str>) -> String {
-        let plan = flexpa_link_demo_server::sandbox::data::plan(plan).unwrap();
-        self.sandbox
-            .sign_in(&SignIn {
-                publishable_key: self.sandbox.publishable_key(),
-                endpoint: plan.name,
-                username: plan.username,
-                password: plan.password,
-                external_id: external_id.map(String::from),
-                usage,
-            })
-            .unwrap()
-    }
-
     async fn exchange_raw(&self, public_token: &str, secret_key: &str) -> (StatusCode, Value) {
         let response = self
             .http
@@ -174,7 +138,7 @@ async fn public_tokens_are_single_use() {
 async fn public_tokens_expire() {
     let s = start_with(SandboxConfig {
         public_token_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
     let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
@@ -418,7 +382,7 @@ async fn sign_in_checks_key_plan_and_credentials() {
         .get(&format!("/sandbox/plans?publishableKey={pk}"), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["plans"].as_array().unwrap().len(), 3);
+    assert_eq!(body["plans"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -493,7 +457,12 @@ async fn fhir_serves_the_patients_own_records() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(eobs["total"], 2);
+    assert_eq!(eobs["total"], 46);
+    assert_eq!(
+        eobs["entry"].as_array().unwrap().len(),
+        20,
+        "one page of 20"
+    );
     for entry in eobs["entry"].as_array().unwrap() {
         let eob = &entry["resource"];
         assert_eq!(eob["resourceType"], "ExplanationOfBenefit");
@@ -518,7 +487,8 @@ async fn fhir_serves_the_patients_own_records() {
         .get(&format!("/fhir/Coverage?patient={other}"), Some(access))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["statusCode"], 403);
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    assert_eq!(body["issue"][0]["code"], "forbidden");
     let (status, _, body) = s.get(&format!("/fhir/Patient/{other}"), Some(access)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["resourceType"], "OperationOutcome");
@@ -557,7 +527,7 @@ async fn fhir_serves_the_patients_own_records() {
 async fn access_tokens_expire() {
     let s = start_with(SandboxConfig {
         access_token_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
     let token = s.sign_in("evergreen-health-sandbox", Usage::OneTime, None);
@@ -735,27 +705,16 @@ async fn the_link_script_points_at_this_sandboxs_link_app() {
 #[test]
 fn debug_output_never_shows_the_secret_key() {
     let config = SandboxConfig::random();
-    let secret = config.secret_key.clone();
     let sandbox = Sandbox::new(config.clone());
-    assert!(!format!("{config:?}").contains(&secret));
-    assert!(!format!("{sandbox:?}").contains(&secret));
+    for secret in [&config.secret_key, &config.webhook_secret] {
+        assert!(!format!("{config:?}").contains(secret.as_str()));
+        assert!(!format!("{sandbox:?}").contains(secret.as_str()));
+    }
     assert!(format!("{sandbox:?}").contains("<redacted>"));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rate limiting: 429 with Retry-After and Flexpa's error body.
-
-fn crate_client(s: &Running) -> flexpa_link::server::Client {
-    flexpa_link::server::Client::builder(
-        flexpa_link::server::SecretKey::new(s.sandbox.secret_key().to_string()).unwrap(),
-    )
-    .publishable_key(
-        flexpa_link::PublishableKey::new(s.sandbox.publishable_key().to_string()).unwrap(),
-    )
-    .base_url(&s.base)
-    .build()
-    .unwrap()
-}
 
 /// A client connecting from another loopback address (its own rate-limit bucket).
 fn http_from(ip: [u8; 4]) -> reqwest::Client {
@@ -768,16 +727,8 @@ fn http_from(ip: [u8; 4]) -> reqwest::Client {
 fn limited(burst: u32, refill: Duration) -> SandboxConfig {
     SandboxConfig {
         rate_limit: Some(RateLimit { burst, refill }),
-        ..SandboxConfig::random()
+        ..config()
     }
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -818,10 +769,34 @@ async fn rate_limited_calls_get_429_retry_after_and_flexpa_body() {
             "Rate limit exceeded, retry in 30 seconds"
         )
     );
-    // FHIR and the consent page are limited too.
-    let (status, _, body) = s.get("/fhir/Patient", Some("x")).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["statusCode"], 429);
+    // FHIR is limited too, with an OperationOutcome `throttled` (not `transient`: that is the
+    // "still syncing" 429) and the same Retry-After.
+    let response = s
+        .http
+        .get(format!("{}/fhir/Patient", s.base))
+        .bearer_auth("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after"), "30");
+    assert!(header(&response, "content-type").starts_with("application/fhir+json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    assert_eq!(body["issue"][0]["code"], "throttled");
+    assert_eq!(
+        body["issue"][0]["diagnostics"],
+        "Rate limit exceeded, retry in 30 seconds"
+    );
+    // So are the consent page and the Link app's sign-in (guessing passwords is limited).
+    let response = s
+        .http
+        .post(format!("{}/sandbox/sign-in", s.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         s.http
             .get(format!("{}/link/auth", s.base))
@@ -831,7 +806,7 @@ async fn rate_limited_calls_get_429_retry_after_and_flexpa_body() {
             .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    // The Link app is not the API: it is never limited.
+    // The Link app's page and script are not limited.
     let page = s.http.get(format!("{}/", s.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
@@ -854,7 +829,7 @@ async fn the_crate_client_waits_out_a_429_and_spends_the_token_once() {
     let s = start_with(limited(1, Duration::from_secs(1))).await;
     let token = s.sign_in("summit-medicare-sandbox", Usage::OneTime, None);
     let public = flexpa_link::PublicToken::new(token).unwrap();
-    let client = crate_client(&s);
+    let client = s.crate_client();
     // Empty the bucket.
     let (status, _, _) = s.get("/link/introspect", Some("x")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -882,7 +857,7 @@ async fn the_crate_client_waits_out_a_429_and_spends_the_token_once() {
 async fn a_long_retry_after_ends_the_clients_call_and_keeps_the_token() {
     let s = start_with(limited(1, Duration::from_secs(120))).await;
     let token = s.sign_in("bayside-medicaid-sandbox", Usage::OneTime, None);
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let (status, _, _) = s.get("/link/introspect", Some("x")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -953,15 +928,6 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// The `value` of the consent page's hidden `request` field.
-fn request_id(html: &str) -> String {
-    let start = html
-        .find(r#"name="request" value=""#)
-        .unwrap_or_else(|| panic!("no request id in {html}"))
-        + r#"name="request" value=""#.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 fn location(response: &reqwest::Response) -> String {
     header(response, "location")
 }
@@ -992,7 +958,8 @@ impl Running {
     /// Through the consent page with a preselected plan: the code and the state it came with.
     async fn consent_code(&self, verifier: &CodeVerifier, plan: &str) -> (String, Option<String>) {
         let state = random_state().unwrap();
-        let url = crate_client(self)
+        let url = self
+            .crate_client()
             .authorization_url(REDIRECT, &verifier.challenge(), "user-7")
             .unwrap()
             .state(&state)
@@ -1045,7 +1012,7 @@ fn oauth_error(error: &str, description: &str) -> Value {
 #[tokio::test]
 async fn pkce_flow_from_the_crates_url_to_fhir() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let state = random_state().unwrap();
     let url = client
@@ -1179,7 +1146,7 @@ async fn pkce_flow_from_the_crates_url_to_fhir() {
 #[tokio::test]
 async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "summit-medicare-sandbox").await;
     let wrong = CodeVerifier::generate().unwrap();
@@ -1214,7 +1181,7 @@ async fn pkce_a_wrong_verifier_is_refused_and_spends_the_code() {
 #[tokio::test]
 async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     let tokens = client
@@ -1265,7 +1232,7 @@ async fn pkce_a_reused_code_is_refused_and_revokes_its_tokens() {
 #[tokio::test]
 async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
     let s = start().await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let pk = s.sandbox.publishable_key().to_string();
 
@@ -1368,10 +1335,10 @@ async fn pkce_code_exchange_checks_redirect_uri_client_and_parameters() {
 async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
     let s = start_with(SandboxConfig {
         authorization_code_ttl: Duration::from_millis(300),
-        ..SandboxConfig::random()
+        ..config()
     })
     .await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let verifier = CodeVerifier::generate().unwrap();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1390,7 +1357,7 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
 
     // A code exchange refused with 429 leaves the code alone: the client's retry gets tokens.
     let s = start_with(limited(3, Duration::from_secs(1))).await;
-    let client = crate_client(&s);
+    let client = s.crate_client();
     let (code, _) = s.consent_code(&verifier, "evergreen-health-sandbox").await;
     let _ = s.get("/link/introspect", Some("x")).await;
     let (status, body) = s
@@ -1421,7 +1388,8 @@ async fn pkce_codes_expire_and_rate_limits_do_not_spend_them() {
 async fn pkce_cancel_redirects_access_denied_with_the_state() {
     let s = start().await;
     let verifier = CodeVerifier::generate().unwrap();
-    let url = crate_client(&s)
+    let url = s
+        .crate_client()
         .authorization_url(REDIRECT, &verifier.challenge(), "user-1")
         .unwrap()
         .state("st-1")
@@ -1588,7 +1556,7 @@ async fn pkce_other_bad_parameters_are_redirected_as_oauth_errors() {
         (
             with("scope", Some("openid")),
             "invalid_scope",
-            "scope must be launch/patient.",
+            "scope must be launch/patient, optionally with offline_access.",
         ),
         (
             with("flexpa_external_id", None),

@@ -1,10 +1,11 @@
 //! The stand-in Flexpa API: `POST /link/exchange`, `GET /link/introspect`, `POST /link/token`
-//! (refresh, and the PKCE flow's code exchange), `POST /link/revoke`, the PKCE flow's consent
-//! page `/link/auth` (see [`super::consent`]), and FHIR reads and searches under `/fhir/`, as
-//! `flexpa-protocol.md` describes them. Errors are Flexpa's JSON
-//! `{"statusCode", "error", "message"}` (the OAuth code exchange answers OAuth's
-//! `{"error", "error_description"}`); FHIR "not found" is an `OperationOutcome`. Every route is
-//! rate limited (see [`super::ratelimit`]).
+//! (refresh, the PKCE flow's code exchange, and `client_credentials`), `POST /link/revoke`,
+//! the PKCE flow's consent page `/link/auth` (see [`super::consent`]), the webhook
+//! registration `POST /sandbox/webhook` (see [`super::webhooks`]) and the FHIR API under
+//! `/fhir/` (see [`super::fhir`]), as `flexpa-protocol.md` and `flexpa-api.md` describe them.
+//! Errors are Flexpa's JSON `{"statusCode", "error", "message"}` (the OAuth code exchange
+//! answers OAuth's `{"error", "error_description"}`; FHIR answers `OperationOutcome`s). Every
+//! route is rate limited (see [`super::ratelimit`]).
 
 // The request helpers return the finished error `Response`; its size does not matter here.
 #![allow(clippy::result_large_err)]
@@ -12,7 +13,7 @@
 use std::collections::HashMap;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -21,13 +22,12 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
-use uuid::Uuid;
 
 use flexpa_link::pkce::CodeVerifier;
 
 use super::data::{self, Plan};
 use super::store::{AccessGrant, Authorization, Issued, RefreshTokenError};
-use super::{consent, ratelimit, request_origin, Sandbox};
+use super::{consent, fhir, ratelimit, webhooks, Sandbox};
 
 /// Request bodies over this are refused with 413, as Flexpa's API server does.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -38,10 +38,17 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/link/exchange", post(exchange))
         .route("/link/introspect", get(introspect))
         .route("/link/token", post(token))
+        // The discovery documents name /oauth/token and /oauth/authorize (flexpa-api.md 5.5):
+        // served the same as /link/token and /link/auth.
+        .route("/oauth/token", post(token))
         .route("/link/revoke", post(revoke))
-        .route("/fhir/{resource_type}", get(fhir_search))
-        .route("/fhir/{resource_type}/{id}", get(fhir_read))
         .route("/link/auth", get(consent::authorize).post(consent::consent))
+        .route(
+            "/oauth/authorize",
+            get(consent::authorize).post(consent::consent),
+        )
+        .route("/sandbox/webhook", post(webhooks::register))
+        .merge(fhir::routes())
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(
             sandbox.clone(),
@@ -68,15 +75,24 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// 404 for an unknown route or method, worded as Flexpa's API server words it.
+/// 404 for an unknown route or method, worded as Flexpa's API server words it (under
+/// `/fhir/`: an `OperationOutcome` `not-supported`, as the FHIR API answers).
 pub async fn not_found(method: Method, uri: Uri) -> Response {
+    let path: String = uri.path().chars().take(200).collect();
+    if path.starts_with("/fhir/") {
+        return fhir::operation_outcome(
+            StatusCode::NOT_FOUND,
+            "not-supported",
+            format!("{method} {path} is not supported by this endpoint"),
+        );
+    }
     flexpa_error(
         StatusCode::NOT_FOUND,
-        format!("Route {method}:{} not found", uri.path()),
+        format!("Route {method}:{path} not found"),
     )
 }
 
-fn json_ok(body: Value) -> Response {
+pub(crate) fn json_ok(body: Value) -> Response {
     let mut response = Json(body).into_response();
     no_store(&mut response);
     response
@@ -116,7 +132,10 @@ fn unsupported_media_type(headers: &HeaderMap) -> Response {
 }
 
 /// A JSON object body, checked as Flexpa's API server checks it.
-async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, Response> {
+pub(crate) async fn json_object(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Map<String, Value>, Response> {
     let bytes = read_body(body).await?;
     match media_type(headers).as_deref() {
         Some("application/json") => {}
@@ -142,7 +161,7 @@ async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Valu
 }
 
 /// A required string property of a body.
-fn required<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, Response> {
+pub(crate) fn required<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, Response> {
     match body.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(flexpa_error(
@@ -161,7 +180,7 @@ fn invalid_secret_key() -> Response {
 }
 
 /// The bearer token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Result<&str, Response> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, Response> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -228,7 +247,10 @@ async fn exchange(State(sandbox): State<Sandbox>, request: Request) -> Response 
     }
     let result = sandbox.store().exchange(public_token);
     match result {
-        Ok(issued) => json_ok(issued_json(&issued)),
+        Ok(issued) => {
+            webhooks::after_issue(&sandbox, &issued);
+            json_ok(issued_json(&issued))
+        }
         Err(e) => flexpa_error(StatusCode::BAD_REQUEST, e.message()),
     }
 }
@@ -259,18 +281,49 @@ async fn introspect(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Respo
     }
 }
 
+/// Whether the request carries the app's HTTP Basic `publishable_key:secret_key`.
+pub(crate) fn app_credentials(sandbox: &Sandbox, headers: &HeaderMap) -> bool {
+    let credentials = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok());
+    credentials
+        .as_deref()
+        .and_then(|c| c.split_once(':'))
+        .is_some_and(|(pk, sk)| pk == sandbox.publishable_key() && sandbox.is_secret_key(sk))
+}
+
+fn invalid_client_credentials() -> Response {
+    flexpa_error(
+        StatusCode::UNAUTHORIZED,
+        "Invalid client credentials: HTTP Basic auth must be publishable_key:secret_key.",
+    )
+}
+
 /// `POST /link/token`, form body: `grant_type=refresh_token&refresh_token=..` with HTTP Basic
 /// `publishable_key:secret_key`, or the PKCE flow's
 /// `grant_type=authorization_code&code=..&code_verifier=..&redirect_uri=..&client_id=..`
-/// (a public client: no secret).
+/// (a public client: no secret); or, JSON (or form) with HTTP Basic,
+/// `{"grant_type": "client_credentials"}` (see [`client_credentials`]).
 async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = match read_body(body).await {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    if media_type(&parts.headers).as_deref() != Some("application/x-www-form-urlencoded") {
-        return unsupported_media_type(&parts.headers);
+    match media_type(&parts.headers).as_deref() {
+        Some("application/x-www-form-urlencoded") => {}
+        // JSON is Flexpa's body for client_credentials only (refresh needs a form).
+        Some("application/json")
+            if serde_json::from_slice::<Value>(&bytes)
+                .is_ok_and(|b| b["grant_type"] == "client_credentials") =>
+        {
+            return client_credentials(&sandbox, &parts.headers);
+        }
+        _ => return unsupported_media_type(&parts.headers),
     }
     let pairs: Option<Vec<(String, String)>> = serde_urlencoded::from_bytes(&bytes).ok();
     let is_code_grant = pairs.as_ref().is_some_and(|pairs| {
@@ -281,23 +334,8 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
     if let (true, Some(pairs)) = (is_code_grant, &pairs) {
         return code_grant(&sandbox, pairs);
     }
-    let credentials = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
-        .and_then(|raw| String::from_utf8(raw).ok());
-    let authorized = credentials
-        .as_deref()
-        .and_then(|c| c.split_once(':'))
-        .is_some_and(|(pk, sk)| pk == sandbox.publishable_key() && sandbox.is_secret_key(sk));
-    if !authorized {
-        return flexpa_error(
-            StatusCode::UNAUTHORIZED,
-            "Invalid client credentials: HTTP Basic auth must be publishable_key:secret_key.",
-        );
+    if !app_credentials(&sandbox, &parts.headers) {
+        return invalid_client_credentials();
     }
     let Some(pairs) = pairs else {
         return flexpa_error(StatusCode::BAD_REQUEST, "body must be a form");
@@ -309,12 +347,15 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
             "body must have required property 'grant_type'",
         );
     };
+    if grant_type == "client_credentials" {
+        return client_credentials(&sandbox, &parts.headers);
+    }
     if grant_type != "refresh_token" {
         return flexpa_error(
             StatusCode::BAD_REQUEST,
             format!(
-                "Unsupported grant_type '{}': the sandbox supports refresh_token and \
-                 authorization_code",
+                "Unsupported grant_type '{}': the sandbox supports refresh_token, \
+                 authorization_code and client_credentials",
                 grant_type.chars().take(40).collect::<String>()
             ),
         );
@@ -336,6 +377,32 @@ async fn token(State(sandbox): State<Sandbox>, request: Request) -> Response {
             "Invalid refresh token. Refresh token has expired.",
         ),
     }
+}
+
+/// `grant_type=client_credentials` with HTTP Basic: an application access token,
+/// `{"access_token", "expires_in", "token_type": "Bearer"}`, no refresh token. Flexpa refuses
+/// test-mode keys with 403; the sandbox does so only with
+/// [`refuse_test_client_credentials`](super::SandboxConfig::refuse_test_client_credentials).
+fn client_credentials(sandbox: &Sandbox, headers: &HeaderMap) -> Response {
+    if !app_credentials(sandbox, headers) {
+        return invalid_client_credentials();
+    }
+    let config = &sandbox.inner.config;
+    if config.refuse_test_client_credentials && sandbox.publishable_key().starts_with("pk_test_") {
+        return flexpa_error(
+            StatusCode::FORBIDDEN,
+            "Application access tokens need live-mode keys: test-mode keys cannot use \
+             client_credentials.",
+        );
+    }
+    let access_token = sandbox
+        .store()
+        .issue_app_token(config.application_token_ttl);
+    json_ok(json!({
+        "access_token": access_token,
+        "expires_in": config.application_token_ttl.as_secs().max(1),
+        "token_type": "Bearer",
+    }))
 }
 
 /// An OAuth 2.0 error answer of the token endpoint (RFC 6749 5.2).
@@ -409,9 +476,11 @@ fn code_grant(sandbox: &Sandbox, pairs: &[(String, String)]) -> Response {
         .redeem_code(code, client_id, redirect_uri, challenge.as_deref());
     match result {
         Ok(issued) => {
+            webhooks::after_issue(sandbox, &issued);
             let mut body = issued_json(&issued);
             body["token_type"] = json!("Bearer");
-            body["scope"] = json!(consent::SCOPE);
+            let scope = issued.authorization.scope.as_deref();
+            body["scope"] = json!(scope.unwrap_or(consent::SCOPE));
             let mut response = json_ok(body);
             response
                 .headers_mut()
@@ -445,146 +514,4 @@ async fn revoke(State(sandbox): State<Sandbox>, request: Request) -> Response {
         Ok(count) => json_ok(json!({ "count": count })),
         Err(e) => flexpa_error(StatusCode::UNAUTHORIZED, e.message()),
     }
-}
-
-fn fhir(status: StatusCode, body: Value) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/fhir+json; charset=utf-8"),
-    );
-    no_store(&mut response);
-    response
-}
-
-fn operation_outcome(status: StatusCode, code: &str, diagnostics: String) -> Response {
-    fhir(
-        status,
-        json!({
-            "resourceType": "OperationOutcome",
-            "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }]
-        }),
-    )
-}
-
-/// The patient's resources of this type, or `None` for a type the endpoint does not serve.
-fn resources(plan: &Plan, resource_type: &str) -> Option<Vec<Value>> {
-    match resource_type {
-        "Patient" => Some(vec![data::patient(plan)]),
-        "Coverage" => Some(data::coverages(plan)),
-        "ExplanationOfBenefit" => Some(data::explanations_of_benefit(plan)),
-        _ => None,
-    }
-}
-
-fn unsupported_type(resource_type: &str) -> Response {
-    operation_outcome(
-        StatusCode::NOT_FOUND,
-        "not-supported",
-        format!(
-            "Resource type '{}' is not supported by this endpoint (sandbox: {})",
-            resource_type.chars().take(60).collect::<String>(),
-            data::RESOURCES.join(", ")
-        ),
-    )
-}
-
-/// The authorization behind the bearer token, for FHIR calls (revoked tokens refused).
-fn fhir_auth(sandbox: &Sandbox, headers: &HeaderMap) -> Result<Authorization, Response> {
-    let token = bearer(headers)?;
-    let result = sandbox.store().access(token, false);
-    result
-        .map(|(_, auth)| auth)
-        .map_err(|e| flexpa_error(StatusCode::UNAUTHORIZED, e.message()))
-}
-
-/// `GET /fhir/<Type>/<id>`: a read, limited to the token's patient.
-async fn fhir_read(
-    State(sandbox): State<Sandbox>,
-    Path((resource_type, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let auth = match fhir_auth(&sandbox, &headers) {
-        Ok(auth) => auth,
-        Err(response) => return response,
-    };
-    let Some(list) = resources(auth.plan, &resource_type) else {
-        return unsupported_type(&resource_type);
-    };
-    let id = if resource_type == "Patient" && id == "$PATIENT_ID" {
-        auth.plan.patient_id.to_string()
-    } else {
-        id
-    };
-    match list.into_iter().find(|r| r["id"] == id.as_str()) {
-        Some(resource) => fhir(StatusCode::OK, resource),
-        None => operation_outcome(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!(
-                "Resource {resource_type}/{} is not known",
-                id.chars().take(80).collect::<String>()
-            ),
-        ),
-    }
-}
-
-/// `GET /fhir/<Type>?patient=<id>`: a search set of the token's patient's resources.
-/// `patient` may be the id, `Patient/<id>`, or Flexpa's `$PATIENT_ID` placeholder.
-async fn fhir_search(
-    State(sandbox): State<Sandbox>,
-    Path(resource_type): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let auth = match fhir_auth(&sandbox, &headers) {
-        Ok(auth) => auth,
-        Err(response) => return response,
-    };
-    let Some(list) = resources(auth.plan, &resource_type) else {
-        return unsupported_type(&resource_type);
-    };
-    let params: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let own = auth.plan.patient_id;
-    for (name, value) in &params {
-        let asks_for = match name.as_str() {
-            "patient" | "beneficiary" => value.strip_prefix("Patient/").unwrap_or(value),
-            "_id" if resource_type == "Patient" => value.as_str(),
-            _ => continue,
-        };
-        if asks_for != own && asks_for != "$PATIENT_ID" {
-            return flexpa_error(
-                StatusCode::FORBIDDEN,
-                "This access token is not authorized for that patient.",
-            );
-        }
-    }
-    let base = format!("{}/fhir", request_origin(&sandbox, &headers));
-    let self_url = match &query {
-        Some(q) if !q.is_empty() => format!("{base}/{resource_type}?{q}"),
-        _ => format!("{base}/{resource_type}"),
-    };
-    let entries: Vec<Value> = list
-        .into_iter()
-        .map(|resource| {
-            json!({
-                "fullUrl": format!("{base}/{resource_type}/{}", resource["id"].as_str().unwrap_or("")),
-                "resource": resource,
-                "search": { "mode": "match" }
-            })
-        })
-        .collect();
-    fhir(
-        StatusCode::OK,
-        json!({
-            "resourceType": "Bundle",
-            "id": Uuid::new_v4(),
-            "meta": { "lastUpdated": "2025-06-02T14:21:07.000Z" },
-            "type": "searchset",
-            "total": entries.len(),
-            "link": [{ "relation": "self", "url": self_url }],
-            "entry": entries
-        }),
-    )
 }

@@ -2,8 +2,10 @@
 //!
 //! 1. the app sends the browser to `GET /link/auth?response_type=code&client_id=<publishable
 //!    key>&redirect_uri=..&code_challenge=..&code_challenge_method=S256&scope=launch/patient
-//!    &flexpa_external_id=..[&state=..][&flexpa_endpoint_id=..]` (what
-//!    `flexpa_link::pkce::AuthorizationUrl` builds);
+//!    [ offline_access]&flexpa_external_id=..[&state=..][&flexpa_endpoint_id=..]
+//!    [&flexpa_search_mode=true | &flexpa_ial2_mode=true]` (what
+//!    `flexpa_link::pkce::AuthorizationUrl` builds; `offline_access` gives a refresh token, IAL2
+//!    with an endpoint is refused);
 //! 2. the consent page (plain HTML forms posting back to `POST /link/auth`, no script) lets the
 //!    patient pick a sample plan (unless `flexpa_endpoint_id` preselects a known one), sign in
 //!    with the sample credentials shown on screen, or cancel;
@@ -31,11 +33,13 @@ use axum::response::{IntoResponse, Response};
 use reqwest::Url;
 
 use super::data::{self, Plan};
-use super::store::AuthRequest;
+use super::store::{AuthRequest, Usage};
 use super::{check_credentials, Sandbox};
 
-/// The only scope of the flow.
+/// The scope every authorization request asks for.
 pub const SCOPE: &str = "launch/patient";
+/// The optional scope asking for a refresh token (Flexpa's discovery documents list it).
+pub const OFFLINE_ACCESS: &str = "offline_access";
 
 /// Query or form parameters, every value of each name kept (to refuse repeated ones).
 struct Params(HashMap<String, Vec<String>>);
@@ -271,6 +275,8 @@ pub async fn authorize(State(sandbox): State<Sandbox>, RawQuery(query): RawQuery
         "flexpa_external_id",
         "state",
         "flexpa_endpoint_id",
+        "flexpa_search_mode",
+        "flexpa_ial2_mode",
     ] {
         match params.one(name) {
             Ok(value) => {
@@ -309,9 +315,22 @@ pub async fn authorize(State(sandbox): State<Sandbox>, RawQuery(query): RawQuery
             "code_challenge must be base64url(SHA-256(code_verifier)): 43 characters.",
         );
     }
-    match one["scope"] {
-        Some(scope) if scope.split(' ').all(|s| s == SCOPE) => {}
-        _ => return fail("invalid_scope", "scope must be launch/patient."),
+    // `launch/patient`, optionally with `offline_access` (a refresh token).
+    let scopes: Vec<&str> = one["scope"].unwrap_or("").split(' ').collect();
+    if !scopes.contains(&SCOPE) || !scopes.iter().all(|s| *s == SCOPE || *s == OFFLINE_ACCESS) {
+        return fail(
+            "invalid_scope",
+            "scope must be launch/patient, optionally with offline_access.",
+        );
+    }
+    let offline_access = scopes.contains(&OFFLINE_ACCESS);
+    // The search (IAL1) and identity-verified (IAL2) flows look the same in the sandbox; IAL2
+    // with a preselected endpoint is refused, as Flexpa does since 2026-07-10.
+    if one["flexpa_ial2_mode"] == Some("true") && one["flexpa_endpoint_id"].is_some() {
+        return fail(
+            "invalid_request",
+            "flexpa_ial2_mode cannot be combined with flexpa_endpoint_id.",
+        );
     }
     let external_id = match one["flexpa_external_id"] {
         Some(id) if !id.is_empty() => id,
@@ -330,6 +349,11 @@ pub async fn authorize(State(sandbox): State<Sandbox>, RawQuery(query): RawQuery
         state: one["state"].map(str::to_owned),
         external_id: external_id.to_owned(),
         endpoint: one["flexpa_endpoint_id"].map(str::to_owned),
+        scope: if offline_access {
+            format!("{SCOPE} {OFFLINE_ACCESS}")
+        } else {
+            SCOPE.to_owned()
+        },
     };
     let preselected = request.endpoint.as_deref().map(|e| (e, data::plan(e)));
     let id = sandbox.store().begin_request(request.clone());
@@ -557,7 +581,14 @@ pub async fn consent(State(sandbox): State<Sandbox>, headers: HeaderMap, body: B
                     drop(store);
                     return expired();
                 };
-                store.authorize_code(plan, &request, sandbox.inner.config.consent_usage)
+                // offline_access asks for a refresh token; otherwise the configured usage
+                // (how Flexpa chooses is not documented).
+                let usage = if request.scope.contains(OFFLINE_ACCESS) {
+                    Usage::Multiple
+                } else {
+                    sandbox.inner.config.consent_usage
+                };
+                store.authorize_code(plan, &request, usage)
             };
             let mut params = vec![("code", code.as_str())];
             if let Some(state) = request.state.as_deref() {

@@ -26,6 +26,9 @@ pub struct Plan {
     pub password: &'static str,
     /// The sample member's FHIR `Patient` id.
     pub patient_id: &'static str,
+    /// Whether fetching the member's data from the plan fails: after the syncing window, FHIR
+    /// answers 422 (`processing`) and the `sync_failed` webhook is sent.
+    pub sync_fails: bool,
 }
 
 /// The FHIR resource types every sample endpoint serves.
@@ -43,6 +46,7 @@ pub const PLANS: &[Plan] = &[
         username: "jane.doe",
         password: "sample-evergreen",
         patient_id: "7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b",
+        sync_fails: false,
     },
     Plan {
         id: "2a7e9b30-c1d4-4f56-8a9b-3c4d5e6f7081",
@@ -54,6 +58,7 @@ pub const PLANS: &[Plan] = &[
         username: "robert.miller",
         password: "sample-summit",
         patient_id: "c4e5f6a7-8b9c-4d0e-a1f2-b3c4d5e6f708",
+        sync_fails: false,
     },
     Plan {
         id: "5f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0",
@@ -65,6 +70,19 @@ pub const PLANS: &[Plan] = &[
         username: "maria.garcia",
         password: "sample-bayside",
         patient_id: "19a8b7c6-d5e4-4f3a-9b2c-1d0e9f8a7b6c",
+        sync_fails: false,
+    },
+    Plan {
+        id: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        name: "lakeshore-sync-fails-sandbox",
+        label: &["Lakeshore Health (sync fails)"],
+        kind: "Commercial HMO: its data sync always fails",
+        refreshable: false,
+        refresh_expires_in: 0,
+        username: "alex.chen",
+        password: "sample-lakeshore",
+        patient_id: "3b2a1c0d-9e8f-4a7b-b6c5-d4e3f2a1b0c9",
+        sync_fails: true,
     },
 ];
 
@@ -157,6 +175,25 @@ fn person(plan: &Plan) -> Person {
             start: "2025-01-01",
             previous: None,
         },
+        "lakeshore-sync-fails-sandbox" => Person {
+            given: &["Alex"],
+            family: "Chen",
+            gender: "other",
+            birth_date: "1988-11-05",
+            phone: "555-010-0190",
+            line: "9 Lakeshore Drive",
+            city: "Chicago",
+            state: "IL",
+            postal_code: "60611",
+            member_id: "LKS-4410093",
+            payer_org: "lakeshore-health",
+            payer_name: "Lakeshore Health",
+            group: ("LKS-G-200", "Lakeshore Health members"),
+            plan: ("LKS-HMO-2000", "Lakeshore HMO 2000"),
+            coverage_id: "cov-lakeshore-2025",
+            start: "2025-01-01",
+            previous: None,
+        },
         _ => Person {
             given: &["María", "Elena"],
             family: "García",
@@ -179,7 +216,7 @@ fn person(plan: &Plan) -> Person {
     }
 }
 
-const META_UPDATED: &str = "2025-06-02T14:21:07.000Z";
+pub(crate) const META_UPDATED: &str = "2025-06-02T14:21:07.000Z";
 const MEMBER_SYSTEM: &str = "https://sandbox.flexpa-link.example/member-id";
 
 /// The sample member's `Patient` resource.
@@ -301,9 +338,10 @@ pub fn coverages(plan: &Plan) -> Vec<Value> {
 }
 
 struct Claim {
-    id: &'static str,
+    id: String,
     kind: (&'static str, &'static str),
-    date: &'static str,
+    /// The service date, `YYYY-MM-DD`.
+    date: String,
     provider: &'static str,
     code: (&'static str, &'static str, &'static str),
     submitted: f64,
@@ -312,17 +350,16 @@ struct Claim {
     member: f64,
 }
 
-fn claims(plan: &Plan) -> Vec<Claim> {
-    const CPT: &str = "http://www.ama-assn.org/go/cpt";
-    const NDC: &str = "http://hl7.org/fhir/sid/ndc";
-    let professional = ("professional", "Professional");
-    let pharmacy = ("pharmacy", "Pharmacy");
+/// The member's most recent, hand-written claims.
+fn recent_claims(plan: &Plan) -> Vec<Claim> {
+    let professional = PROFESSIONAL;
+    let pharmacy = PHARMACY;
     match plan.name {
         "evergreen-health-sandbox" => vec![
             Claim {
-                id: "eob-evergreen-0001",
+                id: "eob-evergreen-0001".into(),
                 kind: professional,
-                date: "2025-02-11",
+                date: "2025-02-11".into(),
                 provider: "Riverside Family Medicine",
                 code: (
                     CPT,
@@ -335,9 +372,9 @@ fn claims(plan: &Plan) -> Vec<Claim> {
                 member: 30.00,
             },
             Claim {
-                id: "eob-evergreen-0002",
+                id: "eob-evergreen-0002".into(),
                 kind: pharmacy,
-                date: "2025-02-12",
+                date: "2025-02-12".into(),
                 provider: "Pearl Street Pharmacy",
                 code: (NDC, "00093-7146-56", "Amoxicillin 500 MG Oral Capsule"),
                 submitted: 24.99,
@@ -348,9 +385,9 @@ fn claims(plan: &Plan) -> Vec<Claim> {
         ],
         "summit-medicare-sandbox" => vec![
             Claim {
-                id: "eob-summit-0001",
+                id: "eob-summit-0001".into(),
                 kind: professional,
-                date: "2025-03-04",
+                date: "2025-03-04".into(),
                 provider: "Flatirons Cardiology Associates",
                 code: (
                     CPT,
@@ -363,9 +400,9 @@ fn claims(plan: &Plan) -> Vec<Claim> {
                 member: 0.00,
             },
             Claim {
-                id: "eob-summit-0002",
+                id: "eob-summit-0002".into(),
                 kind: professional,
-                date: "2025-03-04",
+                date: "2025-03-04".into(),
                 provider: "Flatirons Cardiology Associates",
                 code: (
                     CPT,
@@ -378,9 +415,9 @@ fn claims(plan: &Plan) -> Vec<Claim> {
                 member: 10.00,
             },
             Claim {
-                id: "eob-summit-0003",
+                id: "eob-summit-0003".into(),
                 kind: pharmacy,
-                date: "2025-03-06",
+                date: "2025-03-06".into(),
                 provider: "Pearl Street Pharmacy",
                 code: (
                     NDC,
@@ -393,10 +430,11 @@ fn claims(plan: &Plan) -> Vec<Claim> {
                 member: 0.00,
             },
         ],
+        "lakeshore-sync-fails-sandbox" => Vec::new(),
         _ => vec![Claim {
-            id: "eob-bayside-0001",
+            id: "eob-bayside-0001".into(),
             kind: professional,
-            date: "2025-01-21",
+            date: "2025-01-21".into(),
             provider: "Harborview Community Clinic",
             code: (
                 CPT,
@@ -409,6 +447,168 @@ fn claims(plan: &Plan) -> Vec<Claim> {
             member: 0.00,
         }],
     }
+}
+
+/// A routine service the generated claims are made of.
+struct Service {
+    kind: (&'static str, &'static str),
+    provider: &'static str,
+    code: (&'static str, &'static str, &'static str),
+    /// Billed amount in cents.
+    submitted: i64,
+    /// The allowed share of the billed amount, in percent.
+    allowed_percent: i64,
+    /// The member's copay in cents (at most the allowed amount).
+    copay: i64,
+}
+
+const CPT: &str = "http://www.ama-assn.org/go/cpt";
+const NDC: &str = "http://hl7.org/fhir/sid/ndc";
+const PROFESSIONAL: (&str, &str) = ("professional", "Professional");
+const PHARMACY: (&str, &str) = ("pharmacy", "Pharmacy");
+
+const ROUTINE: &[Service] = &[
+    Service {
+        kind: PROFESSIONAL,
+        provider: "Riverside Family Medicine",
+        code: (
+            CPT,
+            "99213",
+            "Office or other outpatient visit, established patient, 20-29 minutes",
+        ),
+        submitted: 18_500,
+        allowed_percent: 69,
+        copay: 3_000,
+    },
+    Service {
+        kind: PROFESSIONAL,
+        provider: "Cascade Physical Therapy",
+        code: (CPT, "97110", "Therapeutic exercises, each 15 minutes"),
+        submitted: 14_200,
+        allowed_percent: 55,
+        copay: 2_500,
+    },
+    Service {
+        kind: PHARMACY,
+        provider: "Pearl Street Pharmacy",
+        code: (NDC, "00071-0155-23", "Atorvastatin 10 MG Oral Tablet"),
+        submitted: 4_210,
+        allowed_percent: 40,
+        copay: 1_000,
+    },
+    Service {
+        kind: PROFESSIONAL,
+        provider: "Northside Imaging Center",
+        code: (CPT, "71046", "Radiologic examination, chest; 2 views"),
+        submitted: 21_000,
+        allowed_percent: 50,
+        copay: 4_000,
+    },
+    Service {
+        kind: PROFESSIONAL,
+        provider: "Valley Medical Laboratory",
+        code: (CPT, "80053", "Comprehensive metabolic panel"),
+        submitted: 8_900,
+        allowed_percent: 20,
+        copay: 0,
+    },
+    Service {
+        kind: PROFESSIONAL,
+        provider: "Harbor Urgent Care",
+        code: (
+            CPT,
+            "99203",
+            "Office or other outpatient visit, new patient, 30-44 minutes",
+        ),
+        submitted: 26_500,
+        allowed_percent: 60,
+        copay: 5_000,
+    },
+    Service {
+        kind: PHARMACY,
+        provider: "Pearl Street Pharmacy",
+        code: (NDC, "00378-0208-01", "Lisinopril 10 MG Oral Tablet"),
+        submitted: 1_550,
+        allowed_percent: 45,
+        copay: 500,
+    },
+];
+
+/// How many routine claims each sample member has before their recent ones, and the date the
+/// most recent of those recent ones is counted back from. Enough that Evergreen's claims span
+/// three pages at the default `_count` of 20, Summit's two, Bayside's one.
+fn routine_count(plan: &Plan) -> (usize, &'static str) {
+    match plan.name {
+        "evergreen-health-sandbox" => (44, "2025-02-11"),
+        "summit-medicare-sandbox" => (24, "2025-03-04"),
+        "lakeshore-sync-fails-sandbox" => (3, "2025-04-01"),
+        _ => (7, "2025-01-21"),
+    }
+}
+
+/// The member's routine claims: every 11 days back from the start date, cycling through the
+/// services with slightly varying amounts. Numbered after the recent claims.
+fn routine_claims(plan: &Plan, first_number: usize) -> Vec<Claim> {
+    let (count, from) = routine_count(plan);
+    let from = days_from_date(from).unwrap_or(0);
+    let prefix = plan.name.split('-').next().unwrap_or("sandbox");
+    (0..count)
+        .map(|i| {
+            let service = &ROUTINE[(i * 3 + first_number) % ROUTINE.len()];
+            let submitted = service.submitted * (100 + (i as i64 * 7) % 13) / 100;
+            let allowed = submitted * service.allowed_percent / 100;
+            let member = service.copay.min(allowed);
+            let cents = |c: i64| c as f64 / 100.0;
+            Claim {
+                id: format!("eob-{prefix}-{:04}", first_number + i),
+                kind: service.kind,
+                date: date_from_days(from - 11 * (i as i64 + 1)),
+                provider: service.provider,
+                code: service.code,
+                submitted: cents(submitted),
+                allowed: cents(allowed),
+                paid: cents(allowed - member),
+                member: cents(member),
+            }
+        })
+        .collect()
+}
+
+/// Every claim of the member, most recent first (then by id).
+fn claims(plan: &Plan) -> Vec<Claim> {
+    let mut list = recent_claims(plan);
+    let routine = routine_claims(plan, list.len() + 1);
+    list.extend(routine);
+    list.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+    list
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+fn days_from_date(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` date of a day count since 1970-01-01 (Hinnant's civil_from_days).
+fn date_from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn money(value: f64) -> Value {
@@ -500,4 +700,34 @@ pub fn explanations_of_benefit(plan: &Plan) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(days_from_date("1970-01-01"), Some(0));
+        assert_eq!(days_from_date("2024-03-01"), Some(19_783));
+        assert_eq!(date_from_days(19_783), "2024-03-01");
+        assert_eq!(date_from_days(19_782), "2024-02-29");
+        assert_eq!(days_from_date("not-a-date"), None);
+    }
+
+    #[test]
+    fn claims_are_most_recent_first_with_unique_ids() {
+        for plan in PLANS {
+            let list = claims(plan);
+            assert!(
+                list.windows(2).all(|w| w[0].date >= w[1].date),
+                "{}",
+                plan.name
+            );
+            let ids: std::collections::HashSet<&str> = list.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids.len(), list.len(), "{}", plan.name);
+            assert!(list.iter().all(|c| c.paid + c.member <= c.submitted));
+        }
+        assert_eq!(claims(plan("evergreen-health-sandbox").unwrap()).len(), 46);
+    }
 }

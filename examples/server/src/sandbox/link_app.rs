@@ -1,15 +1,20 @@
 //! The sandbox's browser side: the Link script (`GET /v1/`) and the Link app (`GET /`), with
-//! the app's two calls: `GET /sandbox/plans` and `POST /sandbox/sign-in`.
+//! the app's two calls: `GET /sandbox/plans` and `POST /sandbox/sign-in`. Those two are rate
+//! limited like the API (sign-in attempts included) and take small bodies only.
 
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{data, flexpa_error, request_origin, Sandbox, SignIn, SignInError, Usage};
+use super::{data, flexpa_error, ratelimit, request_origin, Sandbox, SignIn, SignInError, Usage};
+
+/// The largest sign-in body accepted (a few short strings).
+const SIGN_IN_BODY_LIMIT: usize = 16 * 1024;
 
 /// The Link script: a protocol-faithful copy of `https://js.flexpa.com/v1/`.
 const LINK_SCRIPT: &str = include_str!("../../../../sandbox/flexpa-link.js");
@@ -33,8 +38,16 @@ pub fn router(sandbox: Sandbox) -> Router {
         )
         .route("/v1/", get(script))
         .route("/v1", get(script))
-        .route("/sandbox/plans", get(plans))
-        .route("/sandbox/sign-in", post(sign_in))
+        .merge(
+            Router::new()
+                .route("/sandbox/plans", get(plans))
+                .route("/sandbox/sign-in", post(sign_in))
+                .layer(DefaultBodyLimit::max(SIGN_IN_BODY_LIMIT))
+                .layer(middleware::from_fn_with_state(
+                    sandbox.clone(),
+                    ratelimit::middleware,
+                )),
+        )
         .with_state(sandbox)
 }
 

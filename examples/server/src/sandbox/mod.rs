@@ -33,9 +33,11 @@
 
 pub mod data;
 pub mod store;
+pub mod webhooks;
 
 mod api;
 mod consent;
+mod fhir;
 mod link_app;
 mod ratelimit;
 
@@ -75,6 +77,26 @@ pub struct SandboxConfig {
     /// The API's rate limit per client address; `None` turns it off. Default
     /// [`RateLimit::GENEROUS`].
     pub rate_limit: Option<RateLimit>,
+    /// How long a newly linked patient's data "syncs" after their first access token: FHIR
+    /// answers 429 `transient` until then (and the webhook is sent then). Default 3 seconds;
+    /// zero for none.
+    pub sync_window: Duration,
+    /// Search page size when `_count` is not given (default 20, as Flexpa is said to use).
+    pub search_count_default: usize,
+    /// The largest `_count` honoured; larger asks get this many (default 1000).
+    pub search_count_max: usize,
+    /// How long application access tokens (`client_credentials`) live (Flexpa: 30 minutes).
+    pub application_token_ttl: Duration,
+    /// Refuse `client_credentials` for test-mode keys with 403, as Flexpa does. Off by default:
+    /// the sandbox's own keys are test keys.
+    pub refuse_test_client_credentials: bool,
+    /// The secret webhooks are signed with (`X-Flexpa-Signature`).
+    pub webhook_secret: String,
+    /// Where webhooks go from the start (also settable later: [`Sandbox::register_webhook`]).
+    pub webhook_url: Option<String>,
+    /// The most entries each of the store's maps keeps (tokens, authorizations, pending
+    /// consent requests); the oldest go first. Default [`store::DEFAULT_CAP`].
+    pub store_cap: usize,
 }
 
 impl SandboxConfig {
@@ -92,6 +114,14 @@ impl SandboxConfig {
             authorization_code_ttl: Duration::from_secs(60),
             consent_usage: Usage::Multiple,
             rate_limit: Some(RateLimit::GENEROUS),
+            sync_window: Duration::from_secs(3),
+            search_count_default: 20,
+            search_count_max: 1000,
+            application_token_ttl: Duration::from_secs(1800),
+            refuse_test_client_credentials: false,
+            webhook_secret: format!("whsec_sandbox_{}", Uuid::new_v4().simple()),
+            webhook_url: None,
+            store_cap: store::DEFAULT_CAP,
         }
     }
 }
@@ -106,6 +136,17 @@ impl fmt::Debug for SandboxConfig {
             .field("authorization_code_ttl", &self.authorization_code_ttl)
             .field("consent_usage", &self.consent_usage)
             .field("rate_limit", &self.rate_limit)
+            .field("sync_window", &self.sync_window)
+            .field("search_count_default", &self.search_count_default)
+            .field("search_count_max", &self.search_count_max)
+            .field("application_token_ttl", &self.application_token_ttl)
+            .field(
+                "refuse_test_client_credentials",
+                &self.refuse_test_client_credentials,
+            )
+            .field("webhook_secret", &"<redacted>")
+            .field("webhook_url", &self.webhook_url)
+            .field("store_cap", &self.store_cap)
             .finish()
     }
 }
@@ -163,6 +204,8 @@ struct Inner {
     store: Mutex<Store>,
     limiter: Limiter,
     local_addr: OnceLock<SocketAddr>,
+    webhook_url: Mutex<Option<reqwest::Url>>,
+    webhook_client: OnceLock<Option<reqwest::Client>>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -177,16 +220,71 @@ impl Sandbox {
     /// A sandbox with these credentials and lifetimes.
     pub fn new(config: SandboxConfig) -> Self {
         let store = Store::new(config.public_token_ttl, config.access_token_ttl)
-            .with_code_ttl(config.authorization_code_ttl);
+            .with_code_ttl(config.authorization_code_ttl)
+            .with_cap(config.store_cap);
         let limiter = Limiter::new(config.rate_limit);
+        // A configured URL that is not valid is dropped (and said so) rather than failing.
+        let webhook_url = config.webhook_url.as_deref().and_then(|url| {
+            let checked = webhooks::check_url(url).ok();
+            if checked.is_none() {
+                eprintln!("sandbox: the configured webhook URL is not valid; none is registered");
+            }
+            checked
+        });
         Sandbox {
             inner: Arc::new(Inner {
                 config,
                 store: Mutex::new(store),
                 limiter,
                 local_addr: OnceLock::new(),
+                webhook_url: Mutex::new(webhook_url),
+                webhook_client: OnceLock::new(),
             }),
         }
+    }
+
+    /// Sends this sandbox's webhooks to `url` from now on (replacing any earlier one).
+    pub fn register_webhook(&self, url: &str) -> Result<(), webhooks::InvalidWebhookUrl> {
+        let url = webhooks::check_url(url)?;
+        *self
+            .inner
+            .webhook_url
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(url);
+        Ok(())
+    }
+
+    /// The secret webhooks are signed with (for the backend next to the sandbox; never log it).
+    pub fn webhook_secret(&self) -> &str {
+        &self.inner.config.webhook_secret
+    }
+
+    fn webhook_url(&self) -> Option<reqwest::Url> {
+        self.inner
+            .webhook_url
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The HTTP client webhooks are sent with (made on first use; no redirects followed).
+    fn webhook_client(&self) -> Option<reqwest::Client> {
+        self.inner
+            .webhook_client
+            .get_or_init(|| {
+                // reqwest is built without a TLS provider: install the one the crate uses.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .ok()
+            })
+            .clone()
+    }
+
+    /// How many entries the token store holds (for tests of its bounds).
+    pub fn stored_entries(&self) -> usize {
+        self.store().len()
     }
 
     /// The app's publishable key.
@@ -238,11 +336,14 @@ impl Sandbox {
         link_app::router(self.clone())
             .merge(api::router(self.clone()))
             .fallback(api::not_found)
+            .layer(axum::middleware::map_response(request_id))
     }
 
     /// Only the API (`/link/*` including the consent page, `/fhir/*`).
     pub fn api_router(&self) -> Router {
-        api::router(self.clone()).fallback(api::not_found)
+        api::router(self.clone())
+            .fallback(api::not_found)
+            .layer(axum::middleware::map_response(request_id))
     }
 
     /// Serves [`Sandbox::router`] on `listener` until the task is dropped (with each
@@ -258,6 +359,14 @@ impl Sandbox {
         )
         .await
     }
+}
+
+/// Every answer carries an `X-Request-Id`, as Flexpa's do (support asks for it).
+async fn request_id(mut response: axum::response::Response) -> axum::response::Response {
+    if let Ok(id) = axum::http::HeaderValue::from_str(&Uuid::new_v4().to_string()) {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    response
 }
 
 /// The sample member's user name (surrounding spaces forgiven) and password.

@@ -1,13 +1,18 @@
 //! Rate limiting of the stand-in API, as the real one does it: past the limit, HTTP 429 with a
 //! `Retry-After` header (whole seconds) and Flexpa's JSON error body
 //! `{"statusCode": 429, "error": "Too Many Requests", "message": "Rate limit exceeded, retry in
-//! N seconds"}`.
+//! N seconds"}`; on the FHIR routes the body is an `OperationOutcome` with the issue code
+//! `throttled` instead (what tells it apart from the "still syncing" 429, `transient`).
 //!
 //! Flexpa does not publish its limits or how it keys them; the sandbox gives every client
 //! address a token bucket ([`RateLimit`]: `burst` requests at once, one more earned back every
 //! `refill`). The check runs before a request's body is read, so a rate-limited call has no
 //! effect at all: a rate-limited exchange does not spend its public token, a rate-limited code
 //! exchange does not spend its code.
+//!
+//! The limiter's own memory is bounded: it keeps at most [`MAX_BUCKETS`] client addresses,
+//! forgetting full buckets first, then the least recently seen (a forgotten client starts
+//! again with a full bucket).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -19,7 +24,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::fhir::operation_outcome;
 use super::{flexpa_error, Sandbox};
+use crate::bounded::make_room;
 
 /// The API's rate limit per client address (a token bucket).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,17 +64,25 @@ struct Bucket {
 pub(crate) struct Limiter {
     limit: Option<RateLimit>,
     buckets: Mutex<HashMap<Option<IpAddr>, Bucket>>,
+    max_buckets: usize,
 }
 
-/// Forget buckets once there are this many (only the ones that are full again).
-const MAX_BUCKETS: usize = 10_000;
+/// The most client addresses the limiter remembers.
+pub const MAX_BUCKETS: usize = 10_000;
 
 impl Limiter {
     pub(crate) fn new(limit: Option<RateLimit>) -> Self {
         Limiter {
             limit: limit.filter(|l| !l.refill.is_zero()),
             buckets: Mutex::new(HashMap::new()),
+            max_buckets: MAX_BUCKETS,
         }
+    }
+
+    /// How many client addresses it remembers now.
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.buckets.lock().map(|b| b.len()).unwrap_or(0)
     }
 
     pub(crate) fn limit(&self) -> Option<RateLimit> {
@@ -88,9 +103,11 @@ impl Limiter {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= MAX_BUCKETS {
+        if buckets.len() >= self.max_buckets && !buckets.contains_key(&client) {
+            // Full buckets first: forgetting them changes nothing.
             let full_after = limit.refill.saturating_mul(limit.burst.max(1));
             buckets.retain(|_, b| now.duration_since(b.updated) < full_after);
+            make_room(&mut buckets, self.max_buckets, |b| b.updated);
         }
         let bucket = buckets.entry(client).or_insert(Bucket {
             tokens: burst,
@@ -127,6 +144,7 @@ pub(crate) async fn middleware(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    let is_fhir = request.uri().path().starts_with("/fhir/");
     let decision = limiter.check(client);
     let (mut response, remaining) = match decision {
         Decision::Allowed { remaining } => (next.run(request).await, remaining),
@@ -136,10 +154,12 @@ pub(crate) async fn middleware(
             } else {
                 "seconds"
             };
-            let mut response = flexpa_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Rate limit exceeded, retry in {retry_after} {unit}"),
-            );
+            let message = format!("Rate limit exceeded, retry in {retry_after} {unit}");
+            let mut response = if is_fhir {
+                operation_outcome(StatusCode::TOO_MANY_REQUESTS, "throttled", message)
+            } else {
+                flexpa_error(StatusCode::TOO_MANY_REQUESTS, message)
+            };
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -181,6 +201,26 @@ mod tests {
         assert_eq!(limiter.check(None), Decision::Limited { retry_after: 1 });
         std::thread::sleep(Duration::from_millis(80));
         assert_eq!(limiter.check(None), Decision::Allowed { remaining: 0 });
+    }
+
+    #[test]
+    fn the_map_stays_at_its_cap_under_100k_addresses() {
+        let limiter = Limiter::new(Some(RateLimit {
+            burst: 5,
+            refill: Duration::from_secs(60),
+        }));
+        for i in 0..100_000u32 {
+            let ip = Some(IpAddr::from(i.to_be_bytes()));
+            assert!(matches!(limiter.check(ip), Decision::Allowed { .. }));
+            assert!(limiter.remembered() <= MAX_BUCKETS);
+        }
+        assert!(limiter.remembered() > MAX_BUCKETS / 2);
+        // A recent client is still remembered (and still limited).
+        let recent = Some(IpAddr::from(99_999u32.to_be_bytes()));
+        for _ in 0..4 {
+            limiter.check(recent);
+        }
+        assert!(matches!(limiter.check(recent), Decision::Limited { .. }));
     }
 
     #[test]

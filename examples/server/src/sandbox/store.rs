@@ -11,6 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::data::Plan;
+use crate::bounded::make_room;
 
 /// How the app asked to use the authorization (`usage` in `FlexpaLink.create`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +68,40 @@ pub struct Authorization {
     pub usage: Usage,
     /// The life cycle state.
     pub state: AuthState,
+    /// The consent it belongs to (`consent_id` of the webhooks; one authorization per consent
+    /// in the sandbox).
+    pub consent_id: Uuid,
+    /// When its data sync began: when its first access token was issued.
+    pub sync_started: Option<Instant>,
+    /// The scope granted through the consent flow (`None` for Link).
+    pub scope: Option<String>,
+    created: Instant,
+}
+
+/// Where an authorization's data sync is, seen from a FHIR call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Still fetching from the plan: done in this long.
+    Syncing(Duration),
+    /// Done: the data can be read.
+    Completed,
+    /// Fetching from the plan failed.
+    Failed,
+}
+
+impl Authorization {
+    /// The sync's status now, for a syncing window of `window`.
+    pub fn sync_status(&self, window: Duration) -> SyncStatus {
+        let started = self.sync_started.unwrap_or_else(Instant::now);
+        let left = (started + window).saturating_duration_since(Instant::now());
+        if !left.is_zero() {
+            SyncStatus::Syncing(left)
+        } else if self.plan.sync_fails {
+            SyncStatus::Failed
+        } else {
+            SyncStatus::Completed
+        }
+    }
 }
 
 struct PublicGrant {
@@ -101,6 +136,7 @@ impl AccessGrant {
 
 struct RefreshGrant {
     authorization: Uuid,
+    issued: Instant,
     expires: Option<Instant>,
     revoked: bool,
 }
@@ -174,6 +210,8 @@ pub struct AuthRequest {
     pub external_id: String,
     /// `flexpa_endpoint_id`, if the app preselected a plan.
     pub endpoint: Option<String>,
+    /// The granted scope (`launch/patient`, maybe with `offline_access`).
+    pub scope: String,
 }
 
 struct PendingRequest {
@@ -249,6 +287,15 @@ pub struct Issued {
     pub refresh_expires_in: Option<u64>,
     /// The authorization.
     pub authorization: Authorization,
+    /// Its id (`patient_authorization_id` of the webhooks).
+    pub authorization_id: Uuid,
+    /// Whether this issue began the authorization's data sync (its first access token).
+    pub began_sync: bool,
+}
+
+/// An application access token (`client_credentials`): no patient, no refresh.
+struct AppGrant {
+    expires: Instant,
 }
 
 /// The token store.
@@ -262,8 +309,13 @@ pub struct Store {
     code_ttl: Duration,
     requests: HashMap<String, PendingRequest>,
     codes: HashMap<String, CodeGrant>,
+    app_tokens: HashMap<String, AppGrant>,
     inserts: u64,
+    cap: usize,
 }
+
+/// The most entries each of the store's maps keeps by default (see [`Store::with_cap`]).
+pub const DEFAULT_CAP: usize = 10_000;
 
 /// How long the consent page waits for the patient.
 const REQUEST_TTL: Duration = Duration::from_secs(30 * 60);
@@ -299,8 +351,55 @@ impl Store {
             code_ttl: Duration::from_secs(60),
             requests: HashMap::new(),
             codes: HashMap::new(),
+            app_tokens: HashMap::new(),
             inserts: 0,
+            cap: DEFAULT_CAP,
         }
+    }
+
+    /// The most entries each map keeps (authorizations, public, access, refresh and
+    /// application tokens, codes, pending consent requests): when one is full, its oldest
+    /// entries are forgotten, so a hammered sandbox stays bounded. Default [`DEFAULT_CAP`].
+    pub fn with_cap(mut self, cap: usize) -> Self {
+        self.cap = cap;
+        self
+    }
+
+    /// How many entries the store holds in all (for tests of its bounds).
+    pub fn len(&self) -> usize {
+        self.authorizations.len()
+            + self.public.len()
+            + self.access.len()
+            + self.refresh.len()
+            + self.codes.len()
+            + self.requests.len()
+            + self.app_tokens.len()
+    }
+
+    /// Whether the store holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Mints an application access token (`client_credentials`) living `ttl`.
+    pub fn issue_app_token(&mut self, ttl: Duration) -> String {
+        self.prune();
+        make_room(&mut self.app_tokens, self.cap, |g| g.expires);
+        let token = format!("app.{}", random_part());
+        self.app_tokens.insert(
+            token.clone(),
+            AppGrant {
+                expires: Instant::now() + ttl,
+            },
+        );
+        token
+    }
+
+    /// Whether this is a live application access token.
+    pub fn is_app_token(&self, token: &str) -> bool {
+        self.app_tokens
+            .get(token)
+            .is_some_and(|g| Instant::now() < g.expires)
     }
 
     /// The lifetime of authorization codes (default 60 seconds).
@@ -314,6 +413,7 @@ impl Store {
     pub fn begin_request(&mut self, request: AuthRequest) -> String {
         self.prune();
         let id = random_part();
+        make_room(&mut self.requests, self.cap, |p| p.expires);
         self.requests.insert(
             id.clone(),
             PendingRequest {
@@ -349,7 +449,11 @@ impl Store {
         usage: Usage,
     ) -> String {
         let id = self.new_authorization(plan, Some(request.external_id.clone()), usage);
+        if let Some(auth) = self.authorizations.get_mut(&id) {
+            auth.scope = Some(request.scope.clone());
+        }
         let code = random_part();
+        make_room(&mut self.codes, self.cap, |g| g.expires);
         self.codes.insert(
             code.clone(),
             CodeGrant {
@@ -400,7 +504,7 @@ impl Store {
         let id = grant.authorization;
         let auth = self.authorizations.get_mut(&id).ok_or(CodeError::Unknown)?;
         auth.state = AuthState::Exchanged;
-        Ok(self.issue(id))
+        self.issue(id).ok_or(CodeError::Unknown)
     }
 
     fn new_authorization(
@@ -411,6 +515,7 @@ impl Store {
     ) -> Uuid {
         self.prune();
         let id = Uuid::new_v4();
+        make_room(&mut self.authorizations, self.cap, |a| a.created);
         self.authorizations.insert(
             id,
             Authorization {
@@ -418,6 +523,10 @@ impl Store {
                 external_id,
                 usage,
                 state: AuthState::Authorized,
+                consent_id: Uuid::new_v4(),
+                sync_started: None,
+                scope: None,
+                created: Instant::now(),
             },
         );
         id
@@ -432,6 +541,7 @@ impl Store {
     ) -> String {
         let id = self.new_authorization(plan, external_id, usage);
         let token = format!("public_token_{}", Uuid::new_v4());
+        make_room(&mut self.public, self.cap, |g| g.expires);
         self.public.insert(
             token.clone(),
             PublicGrant {
@@ -462,7 +572,7 @@ impl Store {
             .get_mut(&id)
             .ok_or(PublicTokenError::Unknown)?;
         auth.state = AuthState::Exchanged;
-        Ok(self.issue(id))
+        self.issue(id).ok_or(PublicTokenError::Unknown)
     }
 
     /// Uses a refresh token: a new access token and a new refresh token; the old one is spent.
@@ -487,12 +597,16 @@ impl Store {
             return Err(RefreshTokenError::Invalid);
         }
         auth.state = AuthState::Refreshed;
-        Ok(self.issue(id))
+        self.issue(id).ok_or(RefreshTokenError::Invalid)
     }
 
-    fn issue(&mut self, id: Uuid) -> Issued {
+    /// New tokens for the authorization `id` (`None` if it is not known).
+    fn issue(&mut self, id: Uuid) -> Option<Issued> {
         self.prune();
-        let auth = self.authorizations[&id].clone();
+        let auth = self.authorizations.get_mut(&id)?;
+        let began_sync = auth.sync_started.is_none();
+        auth.sync_started.get_or_insert_with(Instant::now);
+        let auth = auth.clone();
         let iat = unix_now();
         let expires_in = self.access_ttl.as_secs().max(1);
         let exp = iat + expires_in;
@@ -511,6 +625,7 @@ impl Store {
             .to_string(),
         );
         let access_token = format!("{header}.{claims}.{}", random_part());
+        make_room(&mut self.access, self.cap, |g| g.expires);
         self.access.insert(
             access_token.clone(),
             AccessGrant {
@@ -527,10 +642,12 @@ impl Store {
         {
             let token = random_part();
             let lifetime = auth.plan.refresh_expires_in;
+            make_room(&mut self.refresh, self.cap, |g| g.issued);
             self.refresh.insert(
                 token.clone(),
                 RefreshGrant {
                     authorization: id,
+                    issued: Instant::now(),
                     expires: (lifetime > 0).then(|| Instant::now() + Duration::from_secs(lifetime)),
                     revoked: false,
                 },
@@ -539,13 +656,15 @@ impl Store {
         } else {
             (None, None)
         };
-        Issued {
+        Some(Issued {
             access_token,
             expires_in,
             refresh_token,
             refresh_expires_in,
             authorization: auth,
-        }
+            authorization_id: id,
+            began_sync,
+        })
     }
 
     /// The record of a live access token and its authorization. Revoked tokens are refused
@@ -610,6 +729,7 @@ impl Store {
             .retain(|_, g| !(g.revoked || g.expires.is_some_and(dead)));
         self.codes.retain(|_, g| !dead(g.expires));
         self.requests.retain(|_, p| now < p.expires);
+        self.app_tokens.retain(|_, g| now < g.expires);
         let live: std::collections::HashSet<Uuid> = self
             .public
             .values()
@@ -619,5 +739,69 @@ impl Store {
             .chain(self.codes.values().map(|g| g.authorization))
             .collect();
         self.authorizations.retain(|id, _| live.contains(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::data;
+
+    fn request() -> AuthRequest {
+        AuthRequest {
+            client_id: "pk_test_x".into(),
+            redirect_uri: "http://127.0.0.1:9/cb".into(),
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            state: None,
+            external_id: "user".into(),
+            endpoint: None,
+            scope: "launch/patient".into(),
+        }
+    }
+
+    #[test]
+    fn every_map_stays_at_its_cap_when_hammered() {
+        let ttl = Duration::from_secs(600);
+        let mut store = Store::new(ttl, ttl).with_cap(500);
+        let plan = data::plan("evergreen-health-sandbox").unwrap();
+        let mut last_token = String::new();
+        for _ in 0..20_000 {
+            store.begin_request(request());
+            store.authorize_code(plan, &request(), Usage::Multiple);
+            let public = store.authorize(plan, None, Usage::Multiple);
+            last_token = store.exchange(&public).unwrap().access_token;
+            store.issue_app_token(ttl);
+        }
+        // 7 maps of at most 500 entries each.
+        assert!(store.len() <= 7 * 500, "{}", store.len());
+        // The newest token still works: the oldest went, not the newest.
+        assert!(store.access(&last_token, false).is_ok());
+    }
+
+    #[test]
+    fn the_sync_begins_with_the_first_token_only() {
+        let ttl = Duration::from_secs(600);
+        let mut store = Store::new(ttl, ttl);
+        let plan = data::plan("evergreen-health-sandbox").unwrap();
+        let public = store.authorize(plan, None, Usage::Multiple);
+        let issued = store.exchange(&public).unwrap();
+        assert!(issued.began_sync);
+        let refreshed = store
+            .refresh(issued.refresh_token.as_deref().unwrap())
+            .unwrap();
+        assert!(!refreshed.began_sync, "a refresh does not sync again");
+        let auth = refreshed.authorization;
+        assert!(matches!(
+            auth.sync_status(Duration::from_secs(60)),
+            SyncStatus::Syncing(left) if left > Duration::from_secs(58)
+        ));
+        assert_eq!(auth.sync_status(Duration::ZERO), SyncStatus::Completed);
+        let failing = data::plan("lakeshore-sync-fails-sandbox").unwrap();
+        let public = store.authorize(failing, None, Usage::OneTime);
+        let issued = store.exchange(&public).unwrap();
+        assert_eq!(
+            issued.authorization.sync_status(Duration::ZERO),
+            SyncStatus::Failed
+        );
     }
 }
