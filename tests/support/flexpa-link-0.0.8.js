@@ -4,7 +4,7 @@
  * tests (tests/web_script_0_0_8.rs). The e2e suite runs the published file itself
  * (e2e/tests/published-script.test.js).
  *
- * How it differs from v1 (sandbox/flexpa-link.js, flexpa-protocol.md):
+ * How it differs from v1 (sandbox/flexpa-link.js, docs/flexpa.md):
  *   - `create` copies only publishableKey, brandColor, endpoint and onSuccess, and throws the
  *     same plain strings ('publishableKey required', 'onSuccess required').
  *   - no `exit`, no onExit, no onLoad: a `CLOSED` message only closes the iframe; `LOADED` is

@@ -7,7 +7,7 @@
 //!
 //! Three ways to answer:
 //! - [`Standin::scripted`]: a closure picks the [`Reply`] for each request;
-//! - [`Standin::faithful`]: [`FlexpaApi`], which follows `flexpa-protocol.md` to the letter
+//! - [`Standin::faithful`]: [`FlexpaApi`], which follows `docs/flexpa.md` to the letter
 //!   (secret key check, single-use public tokens, Bearer/Basic auth, PKCE S256 check,
 //!   Flexpa's error bodies);
 //! - [`Standin::chaos`]: the faithful API behind a seeded fault injector ([`Chaos`]): delays
@@ -538,7 +538,7 @@ struct PendingCode {
     external_id: String,
 }
 
-/// Flexpa's API, as `flexpa-protocol.md` describes it.
+/// Flexpa's API, as `docs/flexpa.md` describes it.
 pub struct FlexpaApi {
     pub secret_key: String,
     pub publishable_key: String,

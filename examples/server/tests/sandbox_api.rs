@@ -1,5 +1,5 @@
 //! The sandbox's stand-in Flexpa API over real HTTP on 127.0.0.1: every answer is checked
-//! against `flexpa-protocol.md` (shapes, statuses, Flexpa's error bodies, single-use and
+//! against `docs/flexpa.md` (shapes, statuses, Flexpa's error bodies, single-use and
 //! expiring public tokens, bearer checks).
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -1,4 +1,4 @@
-//! The sandbox's records side over real HTTP on 127.0.0.1, as `flexpa-api.md` describes
+//! The sandbox's records side over real HTTP on 127.0.0.1, as `docs/flexpa.md` describes
 //! Flexpa's: FHIR search paging with absolute next links, `$PATIENT_ID`, `$everything`,
 //! `metadata`, the "still syncing" 429 and the failed-sync 422, `client_credentials`, signed
 //! webhooks, and the bounds that keep a hammered sandbox's memory in check.

@@ -2,7 +2,7 @@
 //! (refresh, the PKCE flow's code exchange, and `client_credentials`), `POST /link/revoke`,
 //! the PKCE flow's consent page `/link/auth` (see [`super::consent`]), the webhook
 //! registration `POST /sandbox/webhook` (see [`super::webhooks`]) and the FHIR API under
-//! `/fhir/` (see [`super::fhir`]), as `flexpa-protocol.md` and `flexpa-api.md` describe them.
+//! `/fhir/` (see [`super::fhir`]), as `docs/flexpa.md` describes them.
 //! Errors are Flexpa's JSON `{"statusCode", "error", "message"}` (the OAuth code exchange
 //! answers OAuth's `{"error", "error_description"}`; FHIR answers `OperationOutcome`s). Every
 //! route is rate limited (see [`super::ratelimit`]).
@@ -38,7 +38,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/link/exchange", post(exchange))
         .route("/link/introspect", get(introspect))
         .route("/link/token", post(token))
-        // The discovery documents name /oauth/token and /oauth/authorize (flexpa-api.md 5.5):
+        // The discovery documents name /oauth/token and /oauth/authorize (docs/flexpa.md):
         // served the same as /link/token and /link/auth.
         .route("/oauth/token", post(token))
         .route("/link/revoke", post(revoke))

@@ -1,4 +1,4 @@
-//! Flexpa's OAuth 2.0 PKCE flow ("Consent"), as `flexpa-protocol.md` describes it:
+//! Flexpa's OAuth 2.0 PKCE flow ("Consent"), as `docs/flexpa.md` describes it:
 //!
 //! 1. the app sends the browser to `GET /link/auth?response_type=code&client_id=<publishable
 //!    key>&redirect_uri=..&code_challenge=..&code_challenge_method=S256&scope=launch/patient

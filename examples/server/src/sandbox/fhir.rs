@@ -1,4 +1,4 @@
-//! The stand-in FHIR R4 API under `/fhir/`, as `flexpa-api.md` (section 6) describes Flexpa's:
+//! The stand-in FHIR R4 API under `/fhir/`, as `docs/flexpa.md` ("FHIR API") describes Flexpa's:
 //!
 //! - `GET /fhir/<Type>/<id>`: a read;
 //! - `GET /fhir/<Type>?<params>`: a search, one `searchset` Bundle per page: `_count` per page

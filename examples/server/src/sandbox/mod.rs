@@ -1,4 +1,4 @@
-//! An offline stand-in for Flexpa, following `flexpa-protocol.md`:
+//! An offline stand-in for Flexpa, following `docs/flexpa.md`:
 //!
 //! - `GET /v1/`: the Link script (the repository's `sandbox/flexpa-link.js`, a faithful copy
 //!   of `https://js.flexpa.com/v1/`), pointed at this sandbox's Link app;

@@ -1,4 +1,4 @@
-//! Signed webhooks, as `flexpa-api.md` (section 7) describes Flexpa's: when a newly linked
+//! Signed webhooks, as `docs/flexpa.md` ("Webhooks") describes Flexpa's: when a newly linked
 //! patient's syncing window ends, the sandbox `POST`s `sync_completed` (or `sync_failed`, for
 //! the plan whose sync fails) to the URL the app registered, with
 //!
