@@ -330,89 +330,96 @@ fn de_opt_refresh_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Refres
     }
 }
 
-/// The state of a Link authorization, from [`Introspection::state`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LinkState {
-    /// The flow was just opened.
-    Created,
-    /// The patient was sent to their health plan's login.
-    Authorizing,
-    /// The patient authorized; the public token is not yet exchanged.
-    Authorized,
-    /// The public token was exchanged for an access token.
-    Exchanged,
-    /// This token was superseded by a refresh and no longer works (the new one does).
-    Refreshed,
-    /// The access was revoked.
-    Revoked,
-    /// The patient bounced (left before finishing).
-    Bounced,
-    /// The patient abandoned the flow.
-    Abandoned,
-    /// The authorization failed.
-    Errored,
-    /// A state this crate does not know yet, as Flexpa spelled it.
-    Other(String),
+/// Defines an enum of the values Flexpa documents for a string field, plus `Other(String)` for
+/// any value it adds later, so that parsing never fails on a new one: `as_str` (the wire
+/// form), `From<&str>`, `Display`, and serde as a plain string. `$normalize` turns the wire
+/// value into the form the match compares (e.g. upper case).
+macro_rules! open_enum {
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident normalize($normalize:expr) {
+            $( $(#[$vattr:meta])* $variant:ident = $wire:literal, )*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vattr])* $variant, )*
+            /// A value this crate does not know yet, as Flexpa spelled it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire form.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                let normalize: fn(&str) -> String = $normalize;
+                match normalize(s).as_str() {
+                    $( $wire => Self::$variant, )*
+                    _ => Self::Other(s.to_owned()),
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(Self::from(String::deserialize(d)?.as_str()))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+open_enum! {
+    /// The state of a Link authorization, from [`Introspection::state`] (read case-insensitively).
+    pub enum LinkState normalize(|s| s.trim().to_ascii_uppercase()) {
+        /// The flow was just opened.
+        Created = "CREATED",
+        /// The patient was sent to their health plan's login.
+        Authorizing = "AUTHORIZING",
+        /// The patient authorized; the public token is not yet exchanged.
+        Authorized = "AUTHORIZED",
+        /// The public token was exchanged for an access token.
+        Exchanged = "EXCHANGED",
+        /// This token was superseded by a refresh and no longer works (the new one does).
+        Refreshed = "REFRESHED",
+        /// The access was revoked.
+        Revoked = "REVOKED",
+        /// The patient bounced (left before finishing).
+        Bounced = "BOUNCED",
+        /// The patient abandoned the flow.
+        Abandoned = "ABANDONED",
+        /// The authorization failed.
+        Errored = "ERRORED",
+    }
 }
 
 impl LinkState {
-    /// The wire form, such as `"EXCHANGED"`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "CREATED",
-            Self::Authorizing => "AUTHORIZING",
-            Self::Authorized => "AUTHORIZED",
-            Self::Exchanged => "EXCHANGED",
-            Self::Refreshed => "REFRESHED",
-            Self::Revoked => "REVOKED",
-            Self::Bounced => "BOUNCED",
-            Self::Abandoned => "ABANDONED",
-            Self::Errored => "ERRORED",
-            Self::Other(s) => s,
-        }
-    }
-
     /// Whether the introspected token is usable: authorized or exchanged. (`REFRESHED` marks a
     /// token replaced by a refresh, which no longer works.)
     pub fn is_active(&self) -> bool {
         matches!(self, Self::Authorized | Self::Exchanged)
-    }
-}
-
-impl From<&str> for LinkState {
-    fn from(s: &str) -> Self {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "CREATED" => Self::Created,
-            "AUTHORIZING" => Self::Authorizing,
-            "AUTHORIZED" => Self::Authorized,
-            "EXCHANGED" => Self::Exchanged,
-            "REFRESHED" => Self::Refreshed,
-            "REVOKED" => Self::Revoked,
-            "BOUNCED" => Self::Bounced,
-            "ABANDONED" => Self::Abandoned,
-            "ERRORED" => Self::Errored,
-            _ => Self::Other(s.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for LinkState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for LinkState {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for LinkState {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(Self::from(s.as_str()))
     }
 }
 
@@ -639,8 +646,11 @@ mod tests {
             parse::<LinkState>("\"PAUSED\""),
             LinkState::Other("PAUSED".into())
         );
-        assert!(LinkState::Refreshed.is_active());
+        assert!(LinkState::Exchanged.is_active());
+        // A refreshed token was replaced by the refresh: it no longer works.
+        assert!(!LinkState::Refreshed.is_active());
         assert!(!LinkState::Revoked.is_active());
+        assert_eq!(parse::<LinkState>("\" authorizing \""), LinkState::Authorizing);
     }
 
     #[test]

@@ -54,13 +54,13 @@
 //! # Ok(()) }
 //! ```
 
-use core::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::types::open_enum;
 pub use crate::credentials::WebhookSecret;
 
 /// The header that carries the signature.
@@ -254,61 +254,17 @@ pub struct EventData {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The kinds of event Flexpa sends; any other is kept as [`EventKind::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EventKind {
-    /// `sync_completed`: the patient's data is synced; reading it now finds it all.
-    SyncCompleted,
-    /// `sync_failed`: Flexpa could not sync the patient's data.
-    SyncFailed,
-    /// `refresh_expired`: Flexpa can no longer refresh the authorization; ask for consent again.
-    RefreshExpired,
-    /// `endpoint_status_changed`: a health plan's connectivity changed.
-    EndpointStatusChanged,
-    /// An event this crate does not know yet, as Flexpa spelled it.
-    Other(String),
-}
-
-impl EventKind {
-    /// The wire form, such as `sync_completed`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SyncCompleted => "sync_completed",
-            Self::SyncFailed => "sync_failed",
-            Self::RefreshExpired => "refresh_expired",
-            Self::EndpointStatusChanged => "endpoint_status_changed",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for EventKind {
-    fn from(s: &str) -> Self {
-        match s {
-            "sync_completed" => Self::SyncCompleted,
-            "sync_failed" => Self::SyncFailed,
-            "refresh_expired" => Self::RefreshExpired,
-            "endpoint_status_changed" => Self::EndpointStatusChanged,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for EventKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::from(String::deserialize(d)?.as_str()))
+open_enum! {
+    /// The kinds of event Flexpa sends; any other is kept as [`EventKind::Other`].
+    pub enum EventKind normalize(str::to_owned) {
+        /// `sync_completed`: the patient's data is synced; reading it now finds it all.
+        SyncCompleted = "sync_completed",
+        /// `sync_failed`: Flexpa could not sync the patient's data.
+        SyncFailed = "sync_failed",
+        /// `refresh_expired`: Flexpa can no longer refresh the authorization; ask for consent
+        /// again.
+        RefreshExpired = "refresh_expired",
+        /// `endpoint_status_changed`: a health plan's connectivity changed.
+        EndpointStatusChanged = "endpoint_status_changed",
     }
 }
