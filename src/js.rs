@@ -465,24 +465,9 @@ fn function_field(object: &JsValue, key: &str) -> Result<Option<Function>, JsVal
 
 const ERROR_NAME: &str = "FlexpaLinkError";
 
-/// The stable `code` of the JavaScript error for `error`.
+/// The stable `code` of the JavaScript error for `error`: [`Error::code`].
 pub fn error_code(error: &Error) -> &'static str {
-    match error {
-        Error::NoWindow => "NO_WINDOW",
-        Error::ScriptFailed { .. } => "SCRIPT_FAILED",
-        Error::MissingGlobal { .. } => "MISSING_GLOBAL",
-        Error::Timeout { .. } => "TIMEOUT",
-        Error::InvalidGlobal(_) => "INVALID_GLOBAL",
-        Error::Invalid(_) => "INVALID_VALUE",
-        Error::ReservedOption(_) => "RESERVED_OPTION",
-        Error::Thrown { .. } => "THROWN",
-        Error::Dom(_) => "DOM",
-        Error::Superseded => "SUPERSEDED",
-        Error::Exited { .. } => "EXITED",
-        Error::Closed => "CLOSED",
-        Error::SessionDropped => "SESSION_DROPPED",
-        Error::InvalidToken(_) => "INVALID_TOKEN",
-    }
+    error.code()
 }
 
 fn js_error(code: &str, message: &str) -> js_sys::Error {
@@ -493,7 +478,7 @@ fn js_error(code: &str, message: &str) -> js_sys::Error {
 }
 
 fn to_js_error(error: Error) -> JsValue {
-    let e = js_error(error_code(&error), &error.to_string());
+    let e = js_error(error.code(), &error.to_string());
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&e, &JsValue::from_str(key), &value);
     };
