@@ -21,15 +21,15 @@ extern "C" {
     #[wasm_bindgen(js_name = readGlobal)]
     pub(crate) fn read_global() -> JsValue;
 
-    /// Starts or joins a load; returns the waiter id. `done` gets the global or an error
-    /// array, once and later, unless [`cancel`]led first.
+    /// Starts or joins a load; returns the waiter id (never 0). `done` gets that id and the
+    /// global or an error array, once and later, unless [`cancel`]led first.
     pub(crate) fn load(
         src: &str,
         nonce: Option<&str>,
         integrity: Option<&str>,
         crossorigin: Option<&str>,
         timeout_ms: f64,
-        done: &Closure<dyn Fn(JsValue)>,
+        done: &Closure<dyn Fn(u32, JsValue)>,
     ) -> u32;
 
     /// Forgets a waiter: its `done` is never called.

@@ -127,46 +127,43 @@ impl Error {
         }
     }
 
-    /// Decodes an error array of `core.js`: `[code, ...details]`, the codes being its `E_*`
-    /// constants.
+    /// Decodes an error array of `core.js`: `[code, ...details]`, the codes being its
+    /// constants (`NO_WINDOW` = 1 ... `THROWN` = 11).
     pub(crate) fn from_js(value: &JsValue) -> Self {
-        if !value.is_object() {
-            return Error::Dom("the browser core failed unexpectedly");
-        }
         let parts: &js_sys::Array = value.unchecked_ref();
+        let number = |i| parts.get(i).as_f64().unwrap_or(0.0);
         let text = |i| parts.get(i).as_string();
         let src = || text(1).unwrap_or_default();
-        match parts.get(0).as_f64().unwrap_or(0.0) as u32 {
+        match number(0) as u32 {
             1 => Error::NoWindow,
             2 => Error::ScriptFailed { src: src() },
             3 => Error::MissingGlobal { src: src() },
             4 => Error::Timeout {
                 src: src(),
-                timeout: from_millis(parts.get(2).as_f64().unwrap_or(0.0)),
+                timeout: from_millis(number(2)),
             },
-            5 => Error::InvalidGlobal(
-                INVALID_GLOBAL
-                    .get(parts.get(1).as_f64().unwrap_or(0.0) as usize)
-                    .copied()
-                    .unwrap_or(INVALID_GLOBAL[1]),
-            ),
+            5 => Error::InvalidGlobal(pick(&INVALID_GLOBAL, number(1))),
             7 => Error::Superseded,
             8 => Error::Exited { reason: text(1) },
             9 => Error::Closed,
             10 => Error::SessionDropped,
             11 => Error::Thrown {
-                method: match text(1).as_deref() {
-                    Some("create") => "create",
-                    Some("open") => "open",
-                    Some("close") => "close",
-                    _ => "exit",
-                },
+                method: pick(&["create", "open", "close", "exit"], number(1)),
                 name: text(2),
                 message: text(3).unwrap_or_default(),
             },
             _ => Error::Dom("creating or inserting the <script> threw"),
         }
     }
+}
+
+/// `table[index]`, or its last entry for an index out of range (no panic path).
+fn pick(table: &[&'static str], index: f64) -> &'static str {
+    table
+        .get(index as usize)
+        .or(table.last())
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Why `window.FlexpaLink` is invalid, by the index `core.js` gives.

@@ -169,28 +169,24 @@ impl ScriptLoader {
     }
 
     fn load_boxed(self, callback: Callback) -> LoadHandle {
-        // The waiter's id, known once `load` returned (and always before `done` runs).
-        let id = std::rc::Rc::new(Cell::new(0));
         let callback = Cell::new(Some(callback));
-        let done = Closure::<dyn Fn(JsValue)>::new({
-            let id = id.clone();
-            move |result: JsValue| {
-                // Taken out of the list first (it is freed when this call returns), so that
-                // the callback may start other loads or drop other handles.
-                let waiter = take_waiter(id.get());
-                if let Some(callback) = callback.take() {
-                    callback(if result.is_instance_of::<js_sys::Array>() {
-                        Err(Error::from_js(&result))
-                    } else {
-                        Ok(FlexpaLink {
-                            global: result.unchecked_into(),
-                        })
-                    });
-                }
-                drop(waiter);
+        // `core.js` passes the waiter id back, so the closure can free itself: it is taken out
+        // of the list first (and freed when this call returns), so that the callback may start
+        // other loads or drop other handles.
+        let done = Closure::<dyn Fn(u32, JsValue)>::new(move |id, result: JsValue| {
+            let waiter = take_waiter(id);
+            if let Some(callback) = callback.take() {
+                callback(if result.is_instance_of::<js_sys::Array>() {
+                    Err(Error::from_js(&result))
+                } else {
+                    Ok(FlexpaLink {
+                        global: result.unchecked_into(),
+                    })
+                });
             }
+            drop(waiter);
         });
-        id.set(bindings::load(
+        let id = bindings::load(
             &self.src,
             self.nonce.as_deref(),
             self.integrity.as_deref(),
@@ -198,13 +194,13 @@ impl ScriptLoader {
             self.crossorigin.map(CrossOrigin::as_str),
             to_millis(self.timeout),
             &done,
-        ));
+        );
         WAITERS.with(|waiters| {
             let mut list = waiters.take();
-            list.push((id.get(), done));
+            list.push((id, done));
             waiters.set(list);
         });
-        LoadHandle { id: id.get() }
+        LoadHandle { id }
     }
 }
 
@@ -245,11 +241,11 @@ thread_local! {
     /// The `done` closures of the waiters `core.js` holds, by waiter id: each is freed when it
     /// has been called or its handle is dropped, whichever comes first. A page has a few at
     /// most, so a `Vec`; a `Cell` (taken and put back), since nothing runs while it is out.
-    static WAITERS: Cell<Vec<(u32, Closure<dyn Fn(JsValue)>)>> = const { Cell::new(Vec::new()) };
+    static WAITERS: Cell<Vec<(u32, Closure<dyn Fn(u32, JsValue)>)>> = const { Cell::new(Vec::new()) };
 }
 
 /// Takes the waiter `id` out of [`WAITERS`].
-fn take_waiter(id: u32) -> Option<Closure<dyn Fn(JsValue)>> {
+fn take_waiter(id: u32) -> Option<Closure<dyn Fn(u32, JsValue)>> {
     WAITERS.with(|waiters| {
         let mut list = waiters.take();
         let taken = list

@@ -55,11 +55,11 @@ impl Callbacks {
     /// One event of the live session: `core.js` already made it once per opening.
     fn event(&self, event: u32, payload: JsValue) {
         match event {
-            SUCCESS => match token(payload) {
-                Ok(token) => call(&self.on_success, |f| f(token)),
+            SUCCESS => match payload.as_string().map(PublicToken::new) {
+                Some(Ok(token)) => call(&self.on_success, |f| f(token)),
                 // The opening ended without a token: an app that only has callbacks hears of
                 // it through `on_exit` (the future gets `Error::InvalidToken`).
-                Err(_) => call(&self.on_exit, |f| f(Some(INVALID_TOKEN_EXIT.into()))),
+                _ => call(&self.on_exit, |f| f(Some(INVALID_TOKEN_EXIT.into()))),
             },
             EXIT => call(&self.on_exit, |f| f(payload.as_string())),
             LOAD => call(&self.on_load, |f| f()),
@@ -138,8 +138,9 @@ fn extras(options: Vec<(String, OptionValue)>) -> Result<JsValue> {
             OptionValue::Bool(b) => JsValue::from_bool(b),
             OptionValue::Number(n) => JsValue::from_f64(n),
             OptionValue::String(s) => JsValue::from_str(&s),
+            // Concatenated, not `format!`: see BENCHMARKS.md on `core::fmt`.
             OptionValue::Json(json) => js_sys::JSON::parse(&json).map_err(|_| {
-                Error::ReservedOption(format!("{key} (its value is not valid JSON)"))
+                Error::ReservedOption(key.clone() + " (its value is not valid JSON)")
             })?,
         };
         js_sys::Reflect::set(&object, &JsValue::from_str(&key), &value)
