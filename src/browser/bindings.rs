@@ -1,9 +1,42 @@
 //! The raw wasm-bindgen view of `core.js`, the browser core, and nothing more: the state
 //! machines live there, the typed API over them in `script.rs` and `session.rs`.
 //!
-//! Functions marked `catch` throw the error arrays that [`Error::from_js`](super::Error)
-//! decodes. On native targets these imports exist but must not be called: every entry point
-//! returns [`Error::NoWindow`](super::Error::NoWindow) first.
+//! `core.js` is shipped to every app as written (wasm-bindgen copies it next to the glue), so
+//! its comments are short and its design notes are here.
+//!
+//! **Ownership.** Rust owns every closure it hands over and frees it; `core.js` calls one only
+//! while Rust owns it: a load waiter's `done` until it ran or was [`cancel`]led (then Rust
+//! drops it, from inside its own call if need be: wasm-bindgen defers the free), a session's
+//! `notify` until `retire` (a newer session, or the Rust handle dropped), after which `core.js`
+//! has let go of it and the detached global holds no-op functions instead.
+//!
+//! **Errors** cross as arrays `[code, ...details]`, decoded by `Error::from_js`:
+//! 1 no window; 2 script failed `[2, src]`; 3 missing global `[3, src]`; 4 timeout
+//! `[4, src, ms]`; 5 invalid global `[5, reason index]`; 6 DOM; 7 superseded; 8 exited
+//! `[8, reason]`; 9 closed; 10 session dropped; 11 thrown `[11, method index, name, message]`.
+//!
+//! **Loader.** One tag per `src`, ever: `src` is resolved against the page as the browser
+//! will (so `/v1/` and its absolute URL are one script); concurrent loads share one in-flight
+//! load; a tag the page already has is reused and awaited; nothing is injected when the global
+//! exists. A failed load (error event, no global, timeout) removes its tag so that a later load
+//! retries. Results known at once are delivered from a zero-delay timer: `done` never runs
+//! before `load` returns. Timeouts of 2^31 ms or more wait 2^31 - 1 ms (`setTimeout` would
+//! fire at once).
+//!
+//! **Sessions.** The global is a singleton: `create` retires the live session first (closes its
+//! iframe, detaches its callbacks, fails its futures), and clears the optional keys the previous
+//! `create` set and this one does not (the global keeps every key it was given). Each opening
+//! delivers one outcome: the first `onSuccess` or `onExit` (a leaky script repeats them), one
+//! `onLoad`. The iframe watcher: both published scripts append the iframe (or a box holding
+//! it) to the body on `open`; when it leaves the page and nothing ended the opening, the script
+//! closed Link without telling (the version published on npm as `@flexpa/link` 0.0.8 does so
+//! on a cancel), which is reported as an exit without a reason. Mutation records arrive in a
+//! microtask, after a script's synchronous `close(); onSuccess(token)`, so a real outcome wins.
+//! `detach` points the global's callbacks at no-ops and re-runs `create` with them, for a
+//! script that kept the config object instead of copying it.
+//!
+//! On native targets these imports exist but must not be called: every entry point returns
+//! [`Error::NoWindow`](super::Error::NoWindow) first.
 
 use wasm_bindgen::prelude::*;
 

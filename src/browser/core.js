@@ -1,18 +1,16 @@
-// The browser core of flexpa-link: the script loader and the session state machine. The Rust
-// side (bindings.rs documents the contract) owns the callbacks; this module owns the state.
-// Shipped as written, so its comments are kept short: the design notes are in bindings.rs.
+// The browser core of flexpa-link: the script loader and the sessions. See bindings.rs.
 
-// Error arrays [code, ...details]; the codes match Error::from_js in error.rs.
+// Error codes of the arrays [code, ...details] that Error::from_js decodes.
 const NO_WINDOW = 1;
-const SCRIPT_FAILED = 2; // [code, src]
-const MISSING_GLOBAL = 3; // [code, src]
-const TIMEOUT = 4; // [code, src, ms]
-const INVALID_GLOBAL = 5; // [code, reason index]
+const SCRIPT_FAILED = 2;
+const MISSING_GLOBAL = 3;
+const TIMEOUT = 4;
+const INVALID_GLOBAL = 5;
 const DOM = 6;
 const SUPERSEDED = 7;
-const EXITED = 8; // [code, reason]
+const EXITED = 8;
 const CLOSED = 9;
-const THROWN = 11; // [code, method index in METHODS, name, message]
+const THROWN = 11;
 const METHODS = ["create", "open", "close", "exit"];
 
 // Session events: notify(event, payload).
@@ -20,10 +18,10 @@ const SUCCESS = 0;
 const EXIT = 1;
 const LOAD = 2;
 
-// setTimeout fires at once for 2^31 ms or more: longer timeouts wait this long.
+// setTimeout fires at once for 2^31 ms or more.
 const MAX_DELAY = 2 ** 31 - 1;
 
-// window.FlexpaLink, undefined when not defined (yet), or an error array.
+// window.FlexpaLink, undefined while not defined, or an error array.
 export function readGlobal() {
   if (typeof document === "undefined") return [NO_WINDOW];
   let global;
@@ -38,13 +36,10 @@ export function readGlobal() {
   return missing < 0 ? global : [INVALID_GLOBAL, 2 + missing];
 }
 
-// --- Loader: one tag per src, one in-flight load per src, a failed tag removed.
-
 const loads = new Map(); // absolute src -> Load
-const waiters = new Map(); // id -> { load, done, timer }, in call order
+const waiters = new Map(); // id -> { load, done, timer }
 let lastId = 0;
 
-// Returns a waiter id; done(id, global or error array) runs once, later, unless cancelled.
 export function load(src, nonce, integrity, crossOrigin, timeoutMs, done) {
   const id = ++lastId;
   const load = begin(src, nonce, integrity, crossOrigin, timeoutMs);
@@ -64,29 +59,25 @@ function deliver(id, result) {
   waiter?.done(id, result);
 }
 
-// The in-flight load of `src` (joined or started), or a result known now.
 function begin(src, nonce, integrity, crossOrigin, timeoutMs) {
   const global = readGlobal();
   if (global !== undefined) return global;
-  const probe = document.createElement("script");
-  probe.src = src; // resolved as the browser will: "/v1/" and its absolute URL are one script
-  const absolute = probe.src;
+  const script = document.createElement("script");
+  script.src = src; // resolved as the browser will: "/v1/" and its absolute URL are one script
+  const absolute = script.src;
   if (!absolute) return [SCRIPT_FAILED, src];
   if (loads.has(absolute)) return loads.get(absolute);
-  let script = Array.from(document.scripts).find((s) => s.src === absolute);
-  if (!script) {
-    script = probe;
-    script.async = true;
-    if (nonce !== undefined) script.setAttribute("nonce", nonce); // what CSP checks
-    if (integrity !== undefined) script.integrity = integrity;
-    // Subresource Integrity needs CORS.
-    crossOrigin ??= integrity === undefined ? undefined : "anonymous";
-    if (crossOrigin !== undefined) script.crossOrigin = crossOrigin;
-    try {
-      (document.head || document.documentElement).appendChild(script);
-    } catch {
-      return [DOM];
-    }
+  const tag = Array.from(document.scripts).find((s) => s.src === absolute);
+  if (tag) return new Load(absolute, tag, timeoutMs);
+  script.async = true;
+  if (nonce !== undefined) script.setAttribute("nonce", nonce); // the attribute CSP checks
+  if (integrity !== undefined) script.integrity = integrity;
+  crossOrigin ??= integrity === undefined ? undefined : "anonymous"; // SRI needs CORS
+  if (crossOrigin !== undefined) script.crossOrigin = crossOrigin;
+  try {
+    (document.head || document.documentElement).appendChild(script);
+  } catch {
+    return [DOM];
   }
   return new Load(absolute, script, timeoutMs);
 }
@@ -100,7 +91,7 @@ class Load {
       script.removeEventListener("error", onError);
       clearTimeout(timer);
       loads.delete(src);
-      if (Array.isArray(result)) script.remove(); // so that a later load injects anew
+      if (Array.isArray(result)) script.remove(); // so that a later load retries
       for (const [id, waiter] of waiters) if (waiter.load === this) deliver(id, result);
     };
     script.addEventListener("load", onLoad);
@@ -110,11 +101,8 @@ class Load {
   }
 }
 
-// --- Sessions: the global is a singleton, so one session is live; creating one retires the
-// previous one.
-
 let live = null;
-let setKeys = []; // optional keys the last create set: the next one clears those it does not
+let setKeys = []; // the optional keys the last create set, cleared by the next one
 
 export function create(global, notify, key, user, usage, endpoint, strict, autoExit, extras) {
   const optional = { ...extras };
@@ -144,17 +132,18 @@ export function create(global, notify, key, user, usage, endpoint, strict, autoE
 }
 
 class Session {
+  retired = 0; // the error code that retired it
+  isOpen = false;
+  finished = false;
+  gotLoad = false;
+  outcome = null; // { token } or { error }
+  pending = null; // { promise, resolve, reject }
+  iframe = null;
+  watcher = globalThis.MutationObserver && new MutationObserver(() => this.watch());
+
   constructor(global, notify) {
     this.global = global;
-    this.notify = notify; // null once retired: Rust frees it then
-    this.retired = 0; // the error code that retired it
-    this.isOpen = false;
-    this.finished = false; // the current opening got its token or its exit
-    this.gotLoad = false;
-    this.outcome = null; // { token } or { error } of the current opening
-    this.pending = null; // { promise, resolve, reject } for futures of an opening to come
-    this.iframe = null; // what open appended to the body, watched
-    this.watcher = globalThis.MutationObserver && new MutationObserver(() => this.watch());
+    this.notify = notify;
   }
 
   get live() {
@@ -168,7 +157,7 @@ class Session {
     this.call("open", endpoint === undefined ? undefined : { endpoint });
     if (!starts) return;
     Object.assign(this, { isOpen: true, finished: false, gotLoad: false, outcome: null });
-    // Both published scripts append the iframe (or a box holding it) to the body.
+    // Both published scripts append the iframe (or a box holding it) to the body: watched.
     const appended = lastBodyElement();
     this.unwatch();
     if (appended && appended !== before && this.watcher) {
@@ -194,7 +183,6 @@ class Session {
     this.end(EXIT, undefined);
   }
 
-  // The current opening's token, or the next one's: what onSuccess got, or an error array.
   token() {
     if (this.retired) return Promise.reject([this.retired]);
     const { outcome } = this;
@@ -207,7 +195,7 @@ class Session {
     return this.pending.promise;
   }
 
-  // Closes the iframe, detaches the callbacks, fails the futures; never calls Rust again.
+  // Never calls Rust again: Rust frees notify after this.
   retire(code) {
     if (this.retired) return;
     this.retired = code;
@@ -226,7 +214,7 @@ class Session {
     this.settle({ error: [code] }, true);
   }
 
-  // The first onSuccess or onExit of an opening ends it; a leaky script's repeats do nothing.
+  // The first onSuccess or onExit ends the opening; a leaky script's repeats do nothing.
   end(event, payload) {
     if (this.retired || this.finished) return;
     this.settle(event === SUCCESS ? { token: payload } : { error: [EXITED, payload] });
@@ -247,9 +235,7 @@ class Session {
     else pending?.resolve(outcome.token);
   }
 
-  // The iframe left the page and nothing ended the opening: the script closed Link without
-  // telling (0.0.8 on a cancel), an exit. Mutation records come in a microtask, after a
-  // script's synchronous close(); onSuccess(token), which wins.
+  // The iframe left the page and nothing ended the opening (0.0.8 on a cancel): an exit.
   watch() {
     if (this.iframe && !this.iframe.isConnected) {
       this.unwatch();
@@ -275,8 +261,7 @@ class Session {
   }
 }
 
-// Points the global's callbacks at a no-op, and re-creates it with them for a script that
-// kept the config object, so that late messages reach no retired session.
+// No-op callbacks, also through create for a script that kept the config object.
 function detach(global) {
   const noop = () => {};
   const config = { onSuccess: noop, onExit: noop, onLoad: noop };
