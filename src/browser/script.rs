@@ -173,7 +173,7 @@ impl ScriptLoader {
         // `core.js` passes the waiter id back, so the closure can free itself: it is taken out
         // of the list first (and freed when this call returns), so that the callback may start
         // other loads or drop other handles.
-        let done = Closure::<dyn Fn(u32, JsValue)>::new(move |id, result: JsValue| {
+        let done = Done::new(move |id, result: JsValue| {
             let waiter = take_waiter(id);
             if let Some(callback) = callback.take() {
                 callback(if result.is_instance_of::<js_sys::Array>() {
@@ -237,15 +237,18 @@ impl Drop for LoadHandle {
 
 type Callback = Box<dyn FnOnce(Result<FlexpaLink>)>;
 
+/// What `core.js` calls when a load settles: `(waiter id, global or error array)`.
+type Done = Closure<dyn Fn(u32, JsValue)>;
+
 thread_local! {
     /// The `done` closures of the waiters `core.js` holds, by waiter id: each is freed when it
     /// has been called or its handle is dropped, whichever comes first. A page has a few at
     /// most, so a `Vec`; a `Cell` (taken and put back), since nothing runs while it is out.
-    static WAITERS: Cell<Vec<(u32, Closure<dyn Fn(u32, JsValue)>)>> = const { Cell::new(Vec::new()) };
+    static WAITERS: Cell<Vec<(u32, Done)>> = const { Cell::new(Vec::new()) };
 }
 
 /// Takes the waiter `id` out of [`WAITERS`].
-fn take_waiter(id: u32) -> Option<Closure<dyn Fn(u32, JsValue)>> {
+fn take_waiter(id: u32) -> Option<Done> {
     WAITERS.with(|waiters| {
         let mut list = waiters.take();
         let taken = list
