@@ -59,6 +59,6 @@ mod token;
 
 pub use browser::{
     CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
-    PublicTokenFuture, ScriptLoader, Usage,
+    PublicTokenFuture, ScriptLoader, Usage, INVALID_TOKEN_EXIT,
 };
 pub use token::{InvalidValue, PublicToken, PublishableKey};
