@@ -163,3 +163,10 @@ async fn a_dropped_session_frees_its_callbacks_at_once() {
     call_global("onExit", JsValue::UNDEFINED);
     assert_eq!(uncaught_errors(), errors, "{}", last_uncaught_error());
 }
+
+#[wasm_bindgen_test]
+fn the_token_future_and_the_load_handle_are_send_as_before() {
+    fn send<T: Send>() {}
+    send::<flexpa_link::PublicTokenFuture>();
+    send::<flexpa_link::LoadHandle>();
+}

@@ -11,6 +11,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use futures_channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -186,9 +187,18 @@ impl LinkSession {
     /// Any number of futures can wait at once; they all get the same outcome. A future
     /// dropped unresolved is freed when the opening ends.
     pub fn public_token(&self) -> PublicTokenFuture {
-        PublicTokenFuture {
-            promise: JsFuture::from(self.session.token()),
-        }
+        // The promise is awaited by a local task that forwards its outcome through a channel,
+        // so that the future itself holds no JavaScript value and stays `Send`, as it was.
+        let promise = JsFuture::from(self.session.token());
+        let (sender, receiver) = oneshot::channel();
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = match promise.await {
+                Ok(payload) => token(payload),
+                Err(error) => Err(Error::from_js(&error)),
+            };
+            let _ = sender.send(outcome);
+        });
+        PublicTokenFuture { receiver }
     }
 
     /// Whether this is the live session (not superseded by a newer one, nor dropped).
@@ -223,18 +233,15 @@ impl fmt::Debug for LinkSession {
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct PublicTokenFuture {
-    promise: JsFuture,
+    receiver: oneshot::Receiver<Result<PublicToken>>,
 }
 
 impl Future for PublicTokenFuture {
     type Output = Result<PublicToken>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.promise)
+        Pin::new(&mut self.receiver)
             .poll(cx)
-            .map(|settled| match settled {
-                Ok(payload) => token(payload),
-                Err(error) => Err(Error::from_js(&error)),
-            })
+            .map(|outcome| outcome.unwrap_or(Err(Error::SessionDropped)))
     }
 }
