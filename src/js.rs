@@ -88,13 +88,14 @@ export type FlexpaLinkErrorCode =
   | "EXITED"           // the user left Link without linking
   | "CLOSED"           // `close()` was called before a token arrived
   | "SESSION_DROPPED"  // the session went away before a token arrived
-  | "INVALID_TOKEN";   // Link delivered something that is not a public token
+  | "INVALID_TOKEN"    // Link delivered something that is not a public token
+  | "TAG_OPTIONS_NOT_APPLIED"; // nonce/integrity/crossOrigin asked for, but the script came from a tag without them
 
 /** Every error of this package: a plain `Error` with a stable `name` and `code`. */
 export interface FlexpaLinkError extends Error {
   name: "FlexpaLinkError";
   code: FlexpaLinkErrorCode;
-  /** The script URL (`SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`). */
+  /** The script URL (`SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `TAG_OPTIONS_NOT_APPLIED`). */
   src?: string;
   /** The timeout that elapsed, in milliseconds (`TIMEOUT`). */
   timeoutMs?: number;
@@ -483,7 +484,9 @@ fn to_js_error(error: Error) -> JsValue {
         let _ = Reflect::set(&e, &JsValue::from_str(key), &value);
     };
     match &error {
-        Error::ScriptFailed { src } | Error::MissingGlobal { src } => set("src", src.into()),
+        Error::ScriptFailed { src }
+        | Error::MissingGlobal { src }
+        | Error::TagOptionsNotApplied { src } => set("src", src.into()),
         Error::Timeout { src, timeout } => {
             set("src", src.into());
             set("timeoutMs", JsValue::from_f64(timeout.as_millis() as f64));

@@ -170,3 +170,90 @@ fn the_token_future_and_the_load_handle_are_send_as_before() {
     send::<flexpa_link::PublicTokenFuture>();
     send::<flexpa_link::LoadHandle>();
 }
+
+#[wasm_bindgen_test]
+async fn tag_options_asked_of_a_tag_the_page_already_has_are_a_typed_error() {
+    fresh();
+    let src = blob_url(STANDIN);
+    add_page_tag(&src, None); // in the page's HTML, without a nonce
+    let err = ScriptLoader::new()
+        .src(src.clone())
+        .nonce("n0nce")
+        .load()
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::TagOptionsNotApplied { src: src.clone() });
+    assert_eq!(err.code(), "TAG_OPTIONS_NOT_APPLIED");
+    assert_eq!(
+        scripts_with_src(&src),
+        1,
+        "nothing injected, nothing removed"
+    );
+    // The page's tag itself loads: without options, the same load succeeds.
+    assert!(ScriptLoader::new().src(src).load().await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn tag_options_asked_of_a_load_in_flight_without_them_are_a_typed_error() {
+    fresh();
+    let src = blob_url(STANDIN);
+    let integrity = sha384_integrity(STANDIN).await;
+    let plain = ScriptLoader::new().src(src.clone()).load();
+    let checked = ScriptLoader::new()
+        .src(src.clone())
+        .integrity(integrity)
+        .load();
+    let (plain, checked) = futures::join!(plain, checked);
+    assert!(plain.is_ok(), "{plain:?}");
+    assert_eq!(
+        checked.unwrap_err(),
+        Error::TagOptionsNotApplied { src: src.clone() }
+    );
+    assert_eq!(scripts_with_src(&src), 1);
+}
+
+#[wasm_bindgen_test]
+async fn tag_options_asked_of_a_global_that_was_already_there_are_a_typed_error() {
+    fresh();
+    plant_fake_global("ok");
+    let err = ScriptLoader::new()
+        .src("/v1/")
+        .crossorigin(flexpa_link::CrossOrigin::Anonymous)
+        .load()
+        .await
+        .unwrap_err();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    assert_eq!(
+        err,
+        Error::TagOptionsNotApplied {
+            src: format!("{origin}/v1/")
+        }
+    );
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn the_same_tag_options_again_reuse_the_tag_that_carries_them() {
+    fresh();
+    let src = blob_url(STANDIN);
+    let integrity = sha384_integrity(STANDIN).await;
+    for _ in 0..2 {
+        let link = ScriptLoader::new()
+            .src(src.clone())
+            .nonce("n0nce")
+            .integrity(integrity.clone())
+            .load()
+            .await;
+        assert!(link.is_ok(), "{link:?}");
+    }
+    assert_eq!(scripts_with_src(&src), 1);
+    // A different hash than the tag's is not what loaded it.
+    let other = sha384_integrity("something else").await;
+    let err = ScriptLoader::new()
+        .src(src.clone())
+        .integrity(other)
+        .load()
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::TagOptionsNotApplied { src });
+}

@@ -46,6 +46,19 @@ pub enum Error {
         timeout: Duration,
     },
 
+    /// The load asked for a `nonce`, an `integrity` hash or a `crossorigin` mode, but the
+    /// script came from a `<script>` tag that does not carry them: a tag the page already had,
+    /// a load of the same `src` already in flight without them, or a `window.FlexpaLink` that
+    /// was there before (so the browser did not check the hash). The global is loaded; this
+    /// error says the requested attributes were not what loaded it. Nothing was removed.
+    #[error(
+        "Flexpa Link script {src} was loaded without the requested nonce, integrity or crossorigin"
+    )]
+    TagOptionsNotApplied {
+        /// The absolute URL of the script.
+        src: String,
+    },
+
     /// `window.FlexpaLink` exists but is not an object with `create`, `open` and `close`.
     #[error("window.FlexpaLink is invalid: {0}")]
     InvalidGlobal(&'static str),
@@ -107,7 +120,7 @@ impl Error {
     /// formatting them (`Display` links `core::fmt` into the wasm; see BENCHMARKS.md):
     /// `NO_WINDOW`, `SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `INVALID_GLOBAL`,
     /// `INVALID_VALUE`, `RESERVED_OPTION`, `THROWN`, `DOM`, `SUPERSEDED`, `EXITED`, `CLOSED`,
-    /// `SESSION_DROPPED`, `INVALID_TOKEN`. The npm package's errors carry the same `code`.
+    /// `SESSION_DROPPED`, `INVALID_TOKEN`, `TAG_OPTIONS_NOT_APPLIED`. The npm package's errors carry the same `code`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::NoWindow => "NO_WINDOW",
@@ -124,6 +137,7 @@ impl Error {
             Error::Closed => "CLOSED",
             Error::SessionDropped => "SESSION_DROPPED",
             Error::InvalidToken(_) => "INVALID_TOKEN",
+            Error::TagOptionsNotApplied { .. } => "TAG_OPTIONS_NOT_APPLIED",
         }
     }
 

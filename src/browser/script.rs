@@ -60,6 +60,8 @@ pub struct ScriptLoader {
     integrity: Option<String>,
     crossorigin: Option<CrossOrigin>,
     timeout: Duration,
+    /// Set with the tag options: checks before the load that they can apply.
+    check: Option<CheckTag>,
 }
 
 impl Default for ScriptLoader {
@@ -77,6 +79,7 @@ impl ScriptLoader {
             integrity: None,
             crossorigin: None,
             timeout: DEFAULT_TIMEOUT,
+            check: None,
         }
     }
 
@@ -88,8 +91,15 @@ impl ScriptLoader {
     }
 
     /// Sets the `nonce` attribute, for pages whose Content Security Policy uses nonces.
+    ///
+    /// Like [`integrity`](Self::integrity) and [`crossorigin`](Self::crossorigin), it applies
+    /// to the tag this load injects. When the script comes from elsewhere (a tag the page
+    /// already has, a load of the same `src` in flight, a global that was there before) and
+    /// that tag does not carry what was asked, the load ends with
+    /// [`Error::TagOptionsNotApplied`] instead of succeeding silently.
     pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Some(nonce.into());
+        self.check = Some(check_tag);
         self
     }
 
@@ -97,12 +107,14 @@ impl ScriptLoader {
     /// unless [`crossorigin`](Self::crossorigin) says otherwise, since SRI needs CORS.
     pub fn integrity(mut self, integrity: impl Into<String>) -> Self {
         self.integrity = Some(integrity.into());
+        self.check = Some(check_tag);
         self
     }
 
     /// Sets the `crossorigin` attribute.
     pub fn crossorigin(mut self, crossorigin: CrossOrigin) -> Self {
         self.crossorigin = Some(crossorigin);
+        self.check = Some(check_tag);
         self
     }
 
@@ -119,8 +131,10 @@ impl ScriptLoader {
     /// returned future does not abort a load that other callers (or a later call) can use.
     /// [`load_with`](Self::load_with) is the same load with a callback instead of a future.
     pub async fn load(self) -> Result<FlexpaLink> {
-        if let Some(link) = FlexpaLink::get()? {
-            return Ok(link);
+        if self.check.is_none() {
+            if let Some(link) = FlexpaLink::get()? {
+                return Ok(link);
+            }
         }
         let (sender, receiver) = oneshot::channel();
         // Held until the result came: dropping this future cancels the callback.
@@ -170,6 +184,9 @@ impl ScriptLoader {
 
     fn load_boxed(self, callback: Callback) -> LoadHandle {
         let callback = Cell::new(Some(callback));
+        // Decided now, before this load may inject its own tag; the load goes on regardless
+        // (others may share it) and this callback gets the error.
+        let refused = Cell::new(self.check.and_then(|check| check(&self).err()));
         // `core.js` passes the waiter id back, so the closure can free itself: it is taken out
         // of the list first (and freed when this call returns), so that the callback may start
         // other loads or drop other handles.
@@ -179,9 +196,12 @@ impl ScriptLoader {
                 callback(if result.is_instance_of::<js_sys::Array>() {
                     Err(Error::from_js(&result))
                 } else {
-                    Ok(FlexpaLink {
-                        global: result.unchecked_into(),
-                    })
+                    match refused.take() {
+                        Some(refused) => Err(refused),
+                        None => Ok(FlexpaLink {
+                            global: result.unchecked_into(),
+                        }),
+                    }
                 });
             }
             drop(waiter);
@@ -201,6 +221,49 @@ impl ScriptLoader {
             waiters.set(list);
         });
         LoadHandle { id }
+    }
+}
+
+/// [`check_tag`], as a pointer that only the builder methods for tag options store: an app
+/// that never calls them does not link the check (see BENCHMARKS.md).
+type CheckTag = fn(&ScriptLoader) -> Result<()>;
+
+/// Before a load with tag options: when the script is already there (a tag of the page with
+/// this `src`, loaded or in flight, or the global), whether one of those tags carries what was
+/// asked. With neither, this load injects the tag with them.
+fn check_tag(loader: &ScriptLoader) -> Result<()> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(Error::NoWindow)?;
+    let probe: web_sys::HtmlScriptElement = document
+        .create_element("script")
+        .map_err(|_| Error::Dom("createElement('script') threw"))?
+        .unchecked_into();
+    probe.set_src(&loader.src);
+    let src = probe.src();
+    // As injected: `anonymous` when there is an integrity hash and no explicit mode.
+    let crossorigin = loader
+        .crossorigin
+        .or(loader.integrity.as_ref().map(|_| CrossOrigin::Anonymous));
+    let carries = |tag: &web_sys::HtmlScriptElement| {
+        loader.nonce.as_ref().is_none_or(|n| tag.nonce() == *n)
+            && loader
+                .integrity
+                .as_ref()
+                .is_none_or(|i| tag.integrity() == *i)
+            && crossorigin.is_none_or(|c| tag.cross_origin().as_deref() == Some(c.as_str()))
+    };
+    let scripts = document.scripts();
+    let tags: Vec<web_sys::HtmlScriptElement> = (0..scripts.length())
+        .filter_map(|i| scripts.item(i))
+        .map(|tag| tag.unchecked_into::<web_sys::HtmlScriptElement>())
+        .filter(|tag| tag.src() == src)
+        .collect();
+    let loaded = matches!(FlexpaLink::get(), Ok(Some(_)));
+    if (!loaded && tags.is_empty()) || tags.iter().any(carries) {
+        Ok(())
+    } else {
+        Err(Error::TagOptionsNotApplied { src })
     }
 }
 
