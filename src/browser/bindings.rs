@@ -13,7 +13,8 @@
 //! **Errors** cross as arrays `[code, ...details]`, decoded by `Error::from_js`:
 //! 1 no window; 2 script failed `[2, src]`; 3 missing global `[3, src]`; 4 timeout
 //! `[4, src, ms]`; 5 invalid global `[5, reason index]`; 6 DOM; 7 superseded; 8 exited
-//! `[8, reason]`; 9 closed; 10 session dropped; 11 thrown `[11, method index, name, message]`.
+//! `[8, reason]`; 9 closed; 10 session dropped; 11 thrown `[11, method index, name, message]`;
+//! 12 tag options not applied `[12, src]` (made by `script.rs`, delivered by `load`).
 //!
 //! **Loader.** One tag per `src`, ever: `src` is resolved against the page as the browser
 //! will (so `/v1/` and its absolute URL are one script); concurrent loads share one in-flight
@@ -55,7 +56,8 @@ extern "C" {
     pub(crate) fn read_global() -> JsValue;
 
     /// Starts or joins a load; returns the waiter id (never 0). `done` gets that id and the
-    /// global or an error array, once and later, unless [`cancel`]led first.
+    /// global or an error array, once and later, unless [`cancel`]led first. With a `refused`
+    /// error array, nothing is loaded: `done` gets that array, later all the same.
     pub(crate) fn load(
         src: &str,
         nonce: Option<&str>,
@@ -63,6 +65,7 @@ extern "C" {
         crossorigin: Option<&str>,
         timeout_ms: f64,
         done: &Closure<dyn Fn(u32, JsValue)>,
+        refused: &JsValue,
     ) -> u32;
 
     /// Forgets a waiter: its `done` is never called.

@@ -40,9 +40,9 @@ const loads = new Map(); // absolute src -> Load
 const waiters = new Map(); // id -> { load, done, timer }
 let lastId = 0;
 
-export function load(src, nonce, integrity, crossOrigin, timeoutMs, done) {
+export function load(src, nonce, integrity, crossOrigin, timeoutMs, done, refused) {
   const id = ++lastId;
-  const load = begin(src, nonce, integrity, crossOrigin, timeoutMs);
+  const load = refused ?? begin(src, nonce, integrity, crossOrigin, timeoutMs);
   const timer = load instanceof Load ? undefined : setTimeout(() => deliver(id, load));
   waiters.set(id, { load, done, timer });
   return id;

@@ -161,6 +161,7 @@ impl Error {
             8 => Error::Exited { reason: text(1) },
             9 => Error::Closed,
             10 => Error::SessionDropped,
+            TAG_OPTIONS_NOT_APPLIED => Error::TagOptionsNotApplied { src: src() },
             11 => Error::Thrown {
                 method: pick(&["create", "open", "close", "exit"], number(1)),
                 name: text(2),
@@ -179,6 +180,10 @@ fn pick(table: &[&'static str], index: f64) -> &'static str {
         .copied()
         .unwrap_or_default()
 }
+
+/// The code of [`Error::TagOptionsNotApplied`] in an error array (`[12, src]`, made by
+/// `script.rs` and delivered by `core.js` like its own).
+pub(crate) const TAG_OPTIONS_NOT_APPLIED: u32 = 12;
 
 /// Why `window.FlexpaLink` is invalid, by the index `core.js` gives.
 const INVALID_GLOBAL: [&str; 5] = [

@@ -13,7 +13,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::bindings;
-use super::error::{to_millis, Error, Result};
+use super::error::{to_millis, Error, Result, TAG_OPTIONS_NOT_APPLIED};
 use super::FlexpaLink;
 
 /// The published Flexpa Link script.
@@ -184,9 +184,6 @@ impl ScriptLoader {
 
     fn load_boxed(self, callback: Callback) -> LoadHandle {
         let callback = Cell::new(Some(callback));
-        // Decided now, before this load may inject its own tag; the load goes on regardless
-        // (others may share it) and this callback gets the error.
-        let refused = Cell::new(self.check.and_then(|check| check(&self).err()));
         // `core.js` passes the waiter id back, so the closure can free itself: it is taken out
         // of the list first (and freed when this call returns), so that the callback may start
         // other loads or drop other handles.
@@ -196,16 +193,16 @@ impl ScriptLoader {
                 callback(if result.is_instance_of::<js_sys::Array>() {
                     Err(Error::from_js(&result))
                 } else {
-                    match refused.take() {
-                        Some(refused) => Err(refused),
-                        None => Ok(FlexpaLink {
-                            global: result.unchecked_into(),
-                        }),
-                    }
+                    Ok(FlexpaLink {
+                        global: result.unchecked_into(),
+                    })
                 });
             }
             drop(waiter);
         });
+        // Decided now, before this load may inject its own tag: a refusal is delivered later
+        // like any result (the script's own load goes on without this waiter).
+        let refused = self.check.map_or(JsValue::UNDEFINED, |check| check(&self));
         let id = bindings::load(
             &self.src,
             self.nonce.as_deref(),
@@ -214,6 +211,7 @@ impl ScriptLoader {
             self.crossorigin.map(CrossOrigin::as_str),
             to_millis(self.timeout),
             &done,
+            &refused,
         );
         WAITERS.with(|waiters| {
             let mut list = waiters.take();
@@ -226,19 +224,20 @@ impl ScriptLoader {
 
 /// [`check_tag`], as a pointer that only the builder methods for tag options store: an app
 /// that never calls them does not link the check (see BENCHMARKS.md).
-type CheckTag = fn(&ScriptLoader) -> Result<()>;
+type CheckTag = fn(&ScriptLoader) -> JsValue;
 
 /// Before a load with tag options: when the script is already there (a tag of the page with
 /// this `src`, loaded or in flight, or the global), whether one of those tags carries what was
-/// asked. With neither, this load injects the tag with them.
-fn check_tag(loader: &ScriptLoader) -> Result<()> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or(Error::NoWindow)?;
-    let probe: web_sys::HtmlScriptElement = document
-        .create_element("script")
-        .map_err(|_| Error::Dom("createElement('script') threw"))?
-        .unchecked_into();
+/// asked. With neither, this load injects the tag with them. Returns `undefined`, or the
+/// error array of [`Error::TagOptionsNotApplied`] for `core.js` to deliver.
+fn check_tag(loader: &ScriptLoader) -> JsValue {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return JsValue::UNDEFINED; // the load reports it
+    };
+    let Ok(probe) = document.create_element("script") else {
+        return JsValue::UNDEFINED;
+    };
+    let probe: web_sys::HtmlScriptElement = probe.unchecked_into();
     probe.set_src(&loader.src);
     let src = probe.src();
     // As injected: `anonymous` when there is an integrity hash and no explicit mode.
@@ -261,9 +260,9 @@ fn check_tag(loader: &ScriptLoader) -> Result<()> {
         .collect();
     let loaded = matches!(FlexpaLink::get(), Ok(Some(_)));
     if (!loaded && tags.is_empty()) || tags.iter().any(carries) {
-        Ok(())
+        JsValue::UNDEFINED
     } else {
-        Err(Error::TagOptionsNotApplied { src })
+        js_sys::Array::of2(&JsValue::from(TAG_OPTIONS_NOT_APPLIED), &src.into()).into()
     }
 }
 
