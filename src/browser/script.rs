@@ -119,7 +119,8 @@ impl ScriptLoader {
     }
 
     /// How long to wait for the script before giving up with [`Error::Timeout`]. When several
-    /// loads share one in-flight load, the first one's timeout applies.
+    /// loads share one in-flight load, the first one's timeout applies. Timeouts of 2^31 ms
+    /// (about 24.8 days) or more wait 2^31 - 1 ms: the browser's timer would fire at once.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -127,7 +128,8 @@ impl ScriptLoader {
 
     /// Loads the script (or reuses it) and returns a handle on `window.FlexpaLink`.
     ///
-    /// Returns at once, without touching the DOM, when the global already exists. Dropping the
+    /// Returns at once, without touching the DOM, when the global already exists (and no tag
+    /// options were set: those are checked first, see [`nonce`](Self::nonce)). Dropping the
     /// returned future does not abort a load that other callers (or a later call) can use.
     /// [`load_with`](Self::load_with) is the same load with a callback instead of a future.
     pub async fn load(self) -> Result<FlexpaLink> {
