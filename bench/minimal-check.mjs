@@ -121,8 +121,19 @@ try {
     "Link created with the app's publishable key",
   );
   check((await page.locator("iframe").count()) === 0, "no iframe before the click");
+  // Counted as they are added: the stand-in Link page delivers its token 50 ms after loading,
+  // so on a busy machine the iframe can be gone again before a count of the page would run.
+  await page.evaluate(() => {
+    window.__linkIframes = 0;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) if (n.tagName === "IFRAME" && n.title === "Flexpa Link") window.__linkIframes++;
+      }
+    }).observe(document.body, { childList: true });
+  });
   await page.click("#link-button");
-  check((await page.locator('iframe[title="Flexpa Link"]').count()) === 1, "the click opens Link");
+  await page.waitForFunction(() => window.__linkIframes > 0, null, { timeout: 10000 }).catch(() => {});
+  check((await page.evaluate(() => window.__linkIframes)) === 1, "the click opens Link");
   await page.waitForFunction(() => document.querySelectorAll("iframe").length === 0, null, {
     timeout: 10000,
   });
