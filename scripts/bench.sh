@@ -121,25 +121,30 @@ bindgen_opt() {
 # ---------------------------------------------------------------------------------------------
 log "1. wasm size"
 REL="$TARGET/wasm32-unknown-unknown/release"
-bindgen_opt "$REL/example-minimal.wasm" "$WORK/size/crate" app
+bindgen_opt "$REL/example_minimal.wasm" "$WORK/size/crate" app
 bindgen_opt "$REL/handwritten_minimal.wasm" "$WORK/size/handwritten" app
 cp "$REL/handwritten_minimal.wasm" "$WORK/size/handwritten-plain.wasm"
 # The informational second baseline: the hand-written app in async style (same output file).
 run wasm_env cargo build --release --target wasm32-unknown-unknown -p handwritten-minimal --features async
 bindgen_opt "$REL/handwritten_minimal.wasm" "$WORK/size/handwritten-async" app
 bindgen_opt "$REL/flexpa_link_bench_browser.wasm" "$WORK/harness" flexpa_link_bench_browser
+# "js" is all the JavaScript the page loads: the glue app.js plus the crate's JS modules that
+# wasm-bindgen copies to snippets/ (src/browser/core.js), each gzipped on its own as served.
 size_json() {
-  local dir="$1"
+  local dir="$1" raw=0 zipped=0 f
+  while IFS= read -r f; do
+    raw=$((raw + $(wc -c <"$f")))
+    zipped=$((zipped + $(gzip -9 -c "$f" | wc -c)))
+  done < <(find "$dir" -name '*.js' | sort)
   printf '{"wasm":%d,"wasm_gz":%d,"js":%d,"js_gz":%d}' \
-    "$(wc -c <"$dir/app_bg.wasm")" "$(gzip -9 -c "$dir/app_bg.wasm" | wc -c)" \
-    "$(wc -c <"$dir/app.js")" "$(gzip -9 -c "$dir/app.js" | wc -c)"
+    "$(wc -c <"$dir/app_bg.wasm")" "$(gzip -9 -c "$dir/app_bg.wasm" | wc -c)" "$raw" "$zipped"
 }
 printf '{"crate":%s,"handwritten":%s,"handwritten_async":%s}\n' "$(size_json "$WORK/size/crate")" \
   "$(size_json "$WORK/size/handwritten")" "$(size_json "$WORK/size/handwritten-async")" >"$RESULTS/size.json"
 echo "gzip -9 -c FILE | wc -c   # for each .wasm and .js above" >>"$COMMANDS"
 if command -v twiggy >/dev/null; then
   # Where the crate's bytes go (names kept with -g; same code as the measured file).
-  wasm-bindgen --target web --no-typescript --out-dir "$WORK/size/names" --out-name app "$REL/example-minimal.wasm"
+  wasm-bindgen --target web --no-typescript --out-dir "$WORK/size/names" --out-name app "$REL/example_minimal.wasm"
   "$WASM_OPT" -Oz -g "$WORK/size/names/app_bg.wasm" -o "$WORK/size/names/app_bg.wasm"
   twiggy top -f csv "$WORK/size/names/app_bg.wasm" >"$RESULTS/twiggy-crate.csv" || true
   wasm-bindgen --target web --no-typescript --out-dir "$WORK/size/names-hw" --out-name app "$WORK/size/handwritten-plain.wasm"

@@ -79,8 +79,11 @@ for n in "${names[@]}"; do
   dest="$outdir"
   [[ "$name" == all ]] && dest="$outdir/$n"
   mkdir -p "$dest"
-  wasm-bindgen --target web --no-typescript --out-dir "$dest" --out-name app \
-    "$target_dir/wasm32-unknown-unknown/$profile/example-$n.wasm"
+  # A bin is example-NAME.wasm; a cdylib (examples/minimal) is example_NAME.wasm.
+  wasm="$target_dir/wasm32-unknown-unknown/$profile/example-$n.wasm"
+  [[ -f "$ROOT/examples/$n/src/lib.rs" ]] && wasm="$target_dir/wasm32-unknown-unknown/$profile/example_$n.wasm"
+  rm -rf "$dest/snippets"
+  wasm-bindgen --target web --no-typescript --out-dir "$dest" --out-name app "$wasm"
   if [[ "$profile" == release ]]; then
     optimize "$dest/app_bg.wasm"
   fi

@@ -88,13 +88,14 @@ export type FlexpaLinkErrorCode =
   | "EXITED"           // the user left Link without linking
   | "CLOSED"           // `close()` was called before a token arrived
   | "SESSION_DROPPED"  // the session went away before a token arrived
-  | "INVALID_TOKEN";   // Link delivered something that is not a public token
+  | "INVALID_TOKEN"    // Link delivered something that is not a public token
+  | "TAG_OPTIONS_NOT_APPLIED"; // nonce/integrity/crossOrigin asked for, but the script came from a tag without them
 
 /** Every error of this package: a plain `Error` with a stable `name` and `code`. */
 export interface FlexpaLinkError extends Error {
   name: "FlexpaLinkError";
   code: FlexpaLinkErrorCode;
-  /** The script URL (`SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`). */
+  /** The script URL (`SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `TAG_OPTIONS_NOT_APPLIED`). */
   src?: string;
   /** The timeout that elapsed, in milliseconds (`TIMEOUT`). */
   timeoutMs?: number;
@@ -466,24 +467,9 @@ fn function_field(object: &JsValue, key: &str) -> Result<Option<Function>, JsVal
 
 const ERROR_NAME: &str = "FlexpaLinkError";
 
-/// The stable `code` of the JavaScript error for `error`.
+/// The stable `code` of the JavaScript error for `error`: [`Error::code`].
 pub fn error_code(error: &Error) -> &'static str {
-    match error {
-        Error::NoWindow => "NO_WINDOW",
-        Error::ScriptFailed { .. } => "SCRIPT_FAILED",
-        Error::MissingGlobal { .. } => "MISSING_GLOBAL",
-        Error::Timeout { .. } => "TIMEOUT",
-        Error::InvalidGlobal(_) => "INVALID_GLOBAL",
-        Error::Invalid(_) => "INVALID_VALUE",
-        Error::ReservedOption(_) => "RESERVED_OPTION",
-        Error::Thrown { .. } => "THROWN",
-        Error::Dom(_) => "DOM",
-        Error::Superseded => "SUPERSEDED",
-        Error::Exited { .. } => "EXITED",
-        Error::Closed => "CLOSED",
-        Error::SessionDropped => "SESSION_DROPPED",
-        Error::InvalidToken(_) => "INVALID_TOKEN",
-    }
+    error.code()
 }
 
 fn js_error(code: &str, message: &str) -> js_sys::Error {
@@ -494,12 +480,14 @@ fn js_error(code: &str, message: &str) -> js_sys::Error {
 }
 
 fn to_js_error(error: Error) -> JsValue {
-    let e = js_error(error_code(&error), &error.to_string());
+    let e = js_error(error.code(), &error.to_string());
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&e, &JsValue::from_str(key), &value);
     };
     match &error {
-        Error::ScriptFailed { src } | Error::MissingGlobal { src } => set("src", src.into()),
+        Error::ScriptFailed { src }
+        | Error::MissingGlobal { src }
+        | Error::TagOptionsNotApplied { src } => set("src", src.into()),
         Error::Timeout { src, timeout } => {
             set("src", src.into());
             set("timeoutMs", JsValue::from_f64(timeout.as_millis() as f64));

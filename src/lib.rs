@@ -74,6 +74,6 @@ pub mod server;
 
 pub use browser::{
     CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
-    PublicTokenFuture, ScriptLoader, Usage,
+    PublicTokenFuture, ScriptLoader, Usage, INVALID_TOKEN_EXIT,
 };
 pub use credentials::{InvalidValue, PublicToken, PublishableKey};

@@ -197,6 +197,11 @@ impl LinkConfig {
     /// Also called, with `None`, when the script removes the Link iframe without calling
     /// `onExit`: the older script published on npm as `@flexpa/link` 0.0.8 does that when the
     /// user cancels, and the crate notices the iframe leaving the page.
+    ///
+    /// And called with `Some(`[`INVALID_TOKEN_EXIT`](crate::INVALID_TOKEN_EXIT)`)` when Link's
+    /// success carried something that is not a public token: the opening is over without a
+    /// token, and an app that only has callbacks learns of it here
+    /// ([`public_token`](crate::LinkSession::public_token) gives [`Error::InvalidToken`]).
     pub fn on_exit(mut self, f: impl FnMut(Option<String>) + 'static) -> Self {
         self.on_exit = Some(Box::new(f));
         self

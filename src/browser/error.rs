@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use wasm_bindgen::{JsCast, JsValue};
+
 use crate::credentials::InvalidValue;
 
 /// Everything that can go wrong in the browser side of the crate.
@@ -42,6 +44,19 @@ pub enum Error {
         src: String,
         /// The timeout that elapsed.
         timeout: Duration,
+    },
+
+    /// The load asked for a `nonce`, an `integrity` hash or a `crossorigin` mode, but the
+    /// script came from a `<script>` tag that does not carry them: a tag the page already had,
+    /// a load of the same `src` already in flight without them, or a `window.FlexpaLink` that
+    /// was there before (so the browser did not check the hash). The global is loaded; this
+    /// error says the requested attributes were not what loaded it. Nothing was removed.
+    #[error(
+        "Flexpa Link script {src} was loaded without the requested nonce, integrity or crossorigin"
+    )]
+    TagOptionsNotApplied {
+        /// The absolute URL of the script.
+        src: String,
     },
 
     /// `window.FlexpaLink` exists but is not an object with `create`, `open` and `close`.
@@ -101,33 +116,92 @@ pub enum Error {
 }
 
 impl Error {
-    /// Converts a value thrown by a method of the global into a typed error.
-    pub(crate) fn thrown(method: &'static str, value: wasm_bindgen::JsValue) -> Self {
-        use wasm_bindgen::JsCast;
-        if let Some(message) = value.as_string() {
-            return Error::Thrown {
-                method,
-                name: None,
-                message,
-            };
-        }
-        if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-            return Error::Thrown {
-                method,
-                name: Some(error.name().into()),
-                message: error.message().into(),
-            };
-        }
-        let message = js_sys::JSON::stringify(&value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| String::from("a value that is not JSON"));
-        Error::Thrown {
-            method,
-            name: None,
-            message,
+    /// A stable code for the variant, for logs and for apps that show errors without
+    /// formatting them (`Display` links `core::fmt` into the wasm; see BENCHMARKS.md):
+    /// `NO_WINDOW`, `SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `INVALID_GLOBAL`,
+    /// `INVALID_VALUE`, `RESERVED_OPTION`, `THROWN`, `DOM`, `SUPERSEDED`, `EXITED`, `CLOSED`,
+    /// `SESSION_DROPPED`, `INVALID_TOKEN`, `TAG_OPTIONS_NOT_APPLIED`. The npm package's errors carry the same `code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoWindow => "NO_WINDOW",
+            Error::ScriptFailed { .. } => "SCRIPT_FAILED",
+            Error::MissingGlobal { .. } => "MISSING_GLOBAL",
+            Error::Timeout { .. } => "TIMEOUT",
+            Error::InvalidGlobal(_) => "INVALID_GLOBAL",
+            Error::Invalid(_) => "INVALID_VALUE",
+            Error::ReservedOption(_) => "RESERVED_OPTION",
+            Error::Thrown { .. } => "THROWN",
+            Error::Dom(_) => "DOM",
+            Error::Superseded => "SUPERSEDED",
+            Error::Exited { .. } => "EXITED",
+            Error::Closed => "CLOSED",
+            Error::SessionDropped => "SESSION_DROPPED",
+            Error::InvalidToken(_) => "INVALID_TOKEN",
+            Error::TagOptionsNotApplied { .. } => "TAG_OPTIONS_NOT_APPLIED",
         }
     }
+
+    /// Decodes an error array of `core.js`: `[code, ...details]`, the codes being its
+    /// constants (`NO_WINDOW` = 1 ... `THROWN` = 11).
+    pub(crate) fn from_js(value: &JsValue) -> Self {
+        let parts: &js_sys::Array = value.unchecked_ref();
+        let number = |i| parts.get(i).as_f64().unwrap_or(0.0);
+        let text = |i| parts.get(i).as_string();
+        let src = || text(1).unwrap_or_default();
+        match number(0) as u32 {
+            1 => Error::NoWindow,
+            2 => Error::ScriptFailed { src: src() },
+            3 => Error::MissingGlobal { src: src() },
+            4 => Error::Timeout {
+                src: src(),
+                timeout: from_millis(number(2)),
+            },
+            5 => Error::InvalidGlobal(pick(&INVALID_GLOBAL, number(1))),
+            7 => Error::Superseded,
+            8 => Error::Exited { reason: text(1) },
+            9 => Error::Closed,
+            10 => Error::SessionDropped,
+            TAG_OPTIONS_NOT_APPLIED => Error::TagOptionsNotApplied { src: src() },
+            11 => Error::Thrown {
+                method: pick(&["create", "open", "close", "exit"], number(1)),
+                name: text(2),
+                message: text(3).unwrap_or_default(),
+            },
+            _ => Error::Dom("creating or inserting the <script> threw"),
+        }
+    }
+}
+
+/// `table[index]`, or its last entry for an index out of range (no panic path).
+fn pick(table: &[&'static str], index: f64) -> &'static str {
+    table
+        .get(index as usize)
+        .or(table.last())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// The code of [`Error::TagOptionsNotApplied`] in an error array (`[12, src]`, made by
+/// `script.rs` and delivered by `core.js` like its own).
+pub(crate) const TAG_OPTIONS_NOT_APPLIED: u32 = 12;
+
+/// Why `window.FlexpaLink` is invalid, by the index `core.js` gives.
+const INVALID_GLOBAL: [&str; 5] = [
+    "reading it threw",
+    "it is not an object",
+    "it has no `create` function",
+    "it has no `open` function",
+    "it has no `close` function",
+];
+
+/// A timeout in milliseconds (as `script.rs` gave it to `core.js`) back as a `Duration`.
+pub(crate) fn from_millis(ms: f64) -> Duration {
+    Duration::from_nanos((ms * 1e6 + 0.5) as u64)
+}
+
+/// A `Duration` in milliseconds, to the nanosecond, for `core.js` (exact up to about 104 days).
+pub(crate) fn to_millis(timeout: Duration) -> f64 {
+    timeout.as_nanos() as f64 / 1e6
 }
 
 /// Prints `before`, the value and `after` when there is a value, nothing otherwise (no

@@ -8,30 +8,19 @@
 //! build; outside a page (native targets, web workers) its entry points return
 //! [`Error::NoWindow`].
 
+mod bindings;
 mod config;
 mod error;
-mod global;
 mod script;
 mod session;
 
 pub use config::{LinkConfig, OptionValue, Usage};
 pub use error::{Error, Result};
 pub use script::{CrossOrigin, LoadHandle, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
-pub use session::{LinkSession, PublicTokenFuture};
+pub use session::{LinkSession, PublicTokenFuture, INVALID_TOKEN_EXIT};
 
-use global::FlexpaLinkGlobal;
-
-/// The page's window, or [`Error::NoWindow`] on native targets and in workers.
-pub(crate) fn window() -> Result<web_sys::Window> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        web_sys::window().ok_or(Error::NoWindow)
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        Err(Error::NoWindow)
-    }
-}
+use bindings::FlexpaLinkGlobal;
+use wasm_bindgen::JsCast;
 
 /// A handle on the loaded `window.FlexpaLink` global.
 ///
@@ -82,7 +71,20 @@ impl FlexpaLink {
 
     /// The global if it is already loaded, without injecting anything.
     pub fn get() -> Result<Option<Self>> {
-        Ok(global::read(&window()?)?.map(|global| Self { global }))
+        if cfg!(not(target_arch = "wasm32")) {
+            // No page on native targets (and core.js cannot run there).
+            return Err(Error::NoWindow);
+        }
+        let global = bindings::read_global();
+        if global.is_undefined() {
+            Ok(None)
+        } else if global.is_instance_of::<js_sys::Array>() {
+            Err(Error::from_js(&global))
+        } else {
+            Ok(Some(Self {
+                global: global.unchecked_into(),
+            }))
+        }
     }
 
     /// `FlexpaLink.create(config)`: creates the one live session.

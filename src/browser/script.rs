@@ -3,19 +3,18 @@
 //! One tag per `src`, ever: concurrent loads of the same URL share one in-flight load, a tag
 //! that the page already has is reused (and awaited), and nothing is injected when
 //! `window.FlexpaLink` already exists. A failed load removes its tag, so a later load retries.
+//! The loader itself is `load` in `core.js`; this module owns the Rust callbacks it calls.
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use core::time::Duration;
 
 use futures_channel::oneshot;
-use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
-use wasm_bindgen::JsCast;
-use web_sys::{Document, HtmlScriptElement};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::error::{Error, Result};
-use super::global::{self, FlexpaLinkGlobal};
-use super::{window, FlexpaLink};
+use super::bindings;
+use super::error::{to_millis, Error, Result, TAG_OPTIONS_NOT_APPLIED};
+use super::FlexpaLink;
 
 /// The published Flexpa Link script.
 pub const DEFAULT_SRC: &str = "https://js.flexpa.com/v1/";
@@ -61,6 +60,8 @@ pub struct ScriptLoader {
     integrity: Option<String>,
     crossorigin: Option<CrossOrigin>,
     timeout: Duration,
+    /// Set with the tag options: checks before the load that they can apply.
+    check: Option<CheckTag>,
 }
 
 impl Default for ScriptLoader {
@@ -78,6 +79,7 @@ impl ScriptLoader {
             integrity: None,
             crossorigin: None,
             timeout: DEFAULT_TIMEOUT,
+            check: None,
         }
     }
 
@@ -89,8 +91,15 @@ impl ScriptLoader {
     }
 
     /// Sets the `nonce` attribute, for pages whose Content Security Policy uses nonces.
+    ///
+    /// Like [`integrity`](Self::integrity) and [`crossorigin`](Self::crossorigin), it applies
+    /// to the tag this load injects. When the script comes from elsewhere (a tag the page
+    /// already has, a load of the same `src` in flight, a global that was there before) and
+    /// that tag does not carry what was asked, the load ends with
+    /// [`Error::TagOptionsNotApplied`] instead of succeeding silently.
     pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Some(nonce.into());
+        self.check = Some(check_tag);
         self
     }
 
@@ -98,17 +107,20 @@ impl ScriptLoader {
     /// unless [`crossorigin`](Self::crossorigin) says otherwise, since SRI needs CORS.
     pub fn integrity(mut self, integrity: impl Into<String>) -> Self {
         self.integrity = Some(integrity.into());
+        self.check = Some(check_tag);
         self
     }
 
     /// Sets the `crossorigin` attribute.
     pub fn crossorigin(mut self, crossorigin: CrossOrigin) -> Self {
         self.crossorigin = Some(crossorigin);
+        self.check = Some(check_tag);
         self
     }
 
     /// How long to wait for the script before giving up with [`Error::Timeout`]. When several
-    /// loads share one in-flight load, the first one's timeout applies.
+    /// loads share one in-flight load, the first one's timeout applies. Timeouts of 2^31 ms
+    /// (about 24.8 days) or more wait 2^31 - 1 ms: the browser's timer would fire at once.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -116,21 +128,21 @@ impl ScriptLoader {
 
     /// Loads the script (or reuses it) and returns a handle on `window.FlexpaLink`.
     ///
-    /// Returns at once, without touching the DOM, when the global already exists. Dropping the
+    /// Returns at once, without touching the DOM, when the global already exists (and no tag
+    /// options were set: those are checked first, see [`nonce`](Self::nonce)). Dropping the
     /// returned future does not abort a load that other callers (or a later call) can use.
     /// [`load_with`](Self::load_with) is the same load with a callback instead of a future.
     pub async fn load(self) -> Result<FlexpaLink> {
-        let load = match self.begin()? {
-            Begun::Ready(global) => return Ok(FlexpaLink { global }),
-            Begun::Pending(load) => load,
-        };
+        if self.check.is_none() {
+            if let Some(link) = FlexpaLink::get()? {
+                return Ok(link);
+            }
+        }
         let (sender, receiver) = oneshot::channel();
-        let _waiting = wait(
-            load,
-            Box::new(move |result| {
-                let _ = sender.send(result);
-            }),
-        );
+        // Held until the result came: dropping this future cancels the callback.
+        let _waiting = self.load_with(move |result| {
+            let _ = sender.send(result);
+        });
         receiver
             .await
             .unwrap_or(Err(Error::InvalidGlobal("the load was abandoned")))
@@ -156,7 +168,7 @@ impl ScriptLoader {
     ///     .nonce("r4nd0m")
     ///     .load_with(|result| match result {
     ///         Ok(link) => { /* link.create(..) */ let _ = link; }
-    ///         Err(e) => { /* show e.to_string() */ let _ = e; }
+    ///         Err(e) => { /* show e.code() or e.to_string() */ let _ = e; }
     ///     })
     ///     .forget();
     /// ```
@@ -164,82 +176,95 @@ impl ScriptLoader {
     where
         F: FnOnce(Result<FlexpaLink>) + 'static,
     {
+        if cfg!(not(target_arch = "wasm32")) {
+            // No page and no event loop on native targets.
+            callback(Err(Error::NoWindow));
+            return LoadHandle { id: 0 };
+        }
         self.load_boxed(Box::new(callback))
     }
 
     fn load_boxed(self, callback: Callback) -> LoadHandle {
-        match self.begin() {
-            Ok(Begun::Pending(load)) => wait(load, callback),
-            Ok(Begun::Ready(global)) => defer(Ok(FlexpaLink { global }), callback),
-            Err(e) => defer(Err(e), callback),
-        }
-    }
-
-    /// The global if it exists, or the id of the in-flight load of the script (joined, or
-    /// started: the tag reused or injected, its listeners and timer set).
-    fn begin(&self) -> Result<Begun> {
-        let window = window()?;
-        if let Some(global) = global::read(&window)? {
-            return Ok(Begun::Ready(global));
-        }
-        let document = window.document().ok_or(Error::NoWindow)?;
-        let src = resolve(&document, &self.src)?;
-        let joined = LOADS.with(|loads| {
-            loads
-                .borrow()
-                .iter()
-                .find(|load| load.src == src)
-                .map(|load| load.id)
+        let callback = Cell::new(Some(callback));
+        // `core.js` passes the waiter id back, so the closure can free itself: it is taken out
+        // of the list first (and freed when this call returns), so that the callback may start
+        // other loads or drop other handles.
+        let done = Done::new(move |id, result: JsValue| {
+            let waiter = take_waiter(id);
+            if let Some(callback) = callback.take() {
+                callback(if result.is_instance_of::<js_sys::Array>() {
+                    Err(Error::from_js(&result))
+                } else {
+                    Ok(FlexpaLink {
+                        global: result.unchecked_into(),
+                    })
+                });
+            }
+            drop(waiter);
         });
-        if let Some(id) = joined {
-            return Ok(Begun::Pending(id));
-        }
-
-        let script = match find_tag(&document, &src) {
-            Some(existing) => existing,
-            None => self.inject(&document, &src)?,
-        };
-        let id = next_id();
-        let on_load = EventListener::once(&script, "load", move |_| finish(id, Outcome::Loaded));
-        let on_error = EventListener::once(&script, "error", move |_| finish(id, Outcome::Failed));
-        let timeout = self.timeout;
-        let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-        let timer = Timeout::new(millis, move || finish(id, Outcome::TimedOut(timeout)));
-        LOADS.with(|loads| {
-            loads.borrow_mut().push(Load {
-                id,
-                src,
-                script,
-                on_load,
-                on_error,
-                timer,
-            })
+        // Decided now, before this load may inject its own tag: a refusal is delivered later
+        // like any result (the script's own load goes on without this waiter).
+        let refused = self.check.map_or(JsValue::UNDEFINED, |check| check(&self));
+        let id = bindings::load(
+            &self.src,
+            self.nonce.as_deref(),
+            self.integrity.as_deref(),
+            // Without one, core.js sets `anonymous` when there is an integrity hash.
+            self.crossorigin.map(CrossOrigin::as_str),
+            to_millis(self.timeout),
+            &done,
+            &refused,
+        );
+        WAITERS.with(|waiters| {
+            let mut list = waiters.take();
+            list.push((id, done));
+            waiters.set(list);
         });
-        Ok(Begun::Pending(id))
+        LoadHandle { id }
     }
+}
 
-    fn inject(&self, document: &Document, src: &str) -> Result<HtmlScriptElement> {
-        let script = create_script(document)?;
-        script.set_src(src);
-        script.set_async(true);
-        if let Some(nonce) = &self.nonce {
-            // The `nonce` content attribute, which is what CSP checks on insertion.
-            script.set_attribute("nonce", nonce).map_err(dom_error)?;
-        }
-        if let Some(integrity) = &self.integrity {
-            script.set_integrity(integrity);
-        }
-        match (self.crossorigin, &self.integrity) {
-            (Some(c), _) => script.set_cross_origin(Some(c.as_str())),
-            (None, Some(_)) => script.set_cross_origin(Some(CrossOrigin::Anonymous.as_str())),
-            (None, None) => {}
-        }
-        let parent: web_sys::Node = match document.head() {
-            Some(head) => head.into(),
-            None => document.document_element().ok_or(Error::NoWindow)?.into(),
-        };
-        parent.append_child(&script).map_err(dom_error)?;
-        Ok(script)
+/// [`check_tag`], as a pointer that only the builder methods for tag options store: an app
+/// that never calls them does not link the check (see BENCHMARKS.md).
+type CheckTag = fn(&ScriptLoader) -> JsValue;
+
+/// Before a load with tag options: when the script is already there (a tag of the page with
+/// this `src`, loaded or in flight, or the global), whether one of those tags carries what was
+/// asked. With neither, this load injects the tag with them. Returns `undefined`, or the
+/// error array of [`Error::TagOptionsNotApplied`] for `core.js` to deliver.
+fn check_tag(loader: &ScriptLoader) -> JsValue {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return JsValue::UNDEFINED; // the load reports it
+    };
+    let Ok(probe) = document.create_element("script") else {
+        return JsValue::UNDEFINED;
+    };
+    let probe: web_sys::HtmlScriptElement = probe.unchecked_into();
+    probe.set_src(&loader.src);
+    let src = probe.src();
+    // As injected: `anonymous` when there is an integrity hash and no explicit mode.
+    let crossorigin = loader
+        .crossorigin
+        .or(loader.integrity.as_ref().map(|_| CrossOrigin::Anonymous));
+    let carries = |tag: &web_sys::HtmlScriptElement| {
+        loader.nonce.as_ref().is_none_or(|n| tag.nonce() == *n)
+            && loader
+                .integrity
+                .as_ref()
+                .is_none_or(|i| tag.integrity() == *i)
+            && crossorigin.is_none_or(|c| tag.cross_origin().as_deref() == Some(c.as_str()))
+    };
+    let scripts = document.scripts();
+    let tags: Vec<web_sys::HtmlScriptElement> = (0..scripts.length())
+        .filter_map(|i| scripts.item(i))
+        .map(|tag| tag.unchecked_into::<web_sys::HtmlScriptElement>())
+        .filter(|tag| tag.src() == src)
+        .collect();
+    let loaded = matches!(FlexpaLink::get(), Ok(Some(_)));
+    if (!loaded && tags.is_empty()) || tags.iter().any(carries) {
+        JsValue::UNDEFINED
+    } else {
+        js_sys::Array::of2(&JsValue::from(TAG_OPTIONS_NOT_APPLIED), &src.into()).into()
     }
 }
 
@@ -252,7 +277,7 @@ impl ScriptLoader {
 #[derive(Debug)]
 #[must_use = "dropping a LoadHandle cancels the callback: keep it, or call `.forget()`"]
 pub struct LoadHandle {
-    /// The waiter's id; 0 once forgotten.
+    /// The waiter's id in `core.js`; 0 once forgotten (ids start at 1).
     id: u32,
 }
 
@@ -267,177 +292,34 @@ impl LoadHandle {
 impl Drop for LoadHandle {
     fn drop(&mut self) {
         if self.id != 0 {
-            let removed = WAITERS.with(|waiters| take(waiters, |w| w.id == self.id));
-            // Dropped outside the borrow: the callback may own other handles.
-            drop(removed);
+            bindings::cancel(self.id);
+            // Dropped outside the list: the callback may own other handles.
+            drop(take_waiter(self.id));
         }
     }
 }
 
 type Callback = Box<dyn FnOnce(Result<FlexpaLink>)>;
 
+/// What `core.js` calls when a load settles: `(waiter id, global or error array)`.
+type Done = Closure<dyn Fn(u32, JsValue)>;
+
 thread_local! {
-    /// In-flight loads. An entry exists only while its load is pending, and it owns the
-    /// listeners and the timer, which are dropped (freed) when the load settles. A page has
-    /// one or two at most, so a `Vec` (smaller in wasm than a `HashMap`).
-    static LOADS: RefCell<Vec<Load>> = const { RefCell::new(Vec::new()) };
-    /// Callbacks (and the senders of `load()` futures) waiting for a load, in call order.
-    static WAITERS: RefCell<Vec<Waiter>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+    /// The `done` closures of the waiters `core.js` holds, by waiter id: each is freed when it
+    /// has been called or its handle is dropped, whichever comes first. A page has a few at
+    /// most, so a `Vec`; a `Cell` (taken and put back), since nothing runs while it is out.
+    static WAITERS: Cell<Vec<(u32, Done)>> = const { Cell::new(Vec::new()) };
 }
 
-/// Takes the first item that `matches` out of `list`, keeping the order of the others.
-fn take<T>(list: &RefCell<Vec<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
-    let mut list = list.borrow_mut();
-    let index = list.iter().position(matches)?;
-    Some(list.remove(index))
-}
-
-/// A fresh id for a load or a waiter, never 0.
-fn next_id() -> u32 {
-    NEXT_ID.with(|next| {
-        let id = next.get().wrapping_add(1).max(1);
-        next.set(id);
-        id
+/// Takes the waiter `id` out of [`WAITERS`].
+fn take_waiter(id: u32) -> Option<Done> {
+    WAITERS.with(|waiters| {
+        let mut list = waiters.take();
+        let taken = list
+            .iter()
+            .position(|(i, _)| *i == id)
+            .map(|index| list.swap_remove(index).1);
+        waiters.set(list);
+        taken
     })
-}
-
-enum Begun {
-    Ready(FlexpaLinkGlobal),
-    Pending(u32),
-}
-
-struct Load {
-    id: u32,
-    /// The absolute URL.
-    src: String,
-    script: HtmlScriptElement,
-    on_load: EventListener,
-    on_error: EventListener,
-    timer: Timeout,
-}
-
-struct Waiter {
-    id: u32,
-    /// The load it waits for (its own id for a result delivered by `_deferred`).
-    load: u32,
-    callback: Callback,
-    /// The zero-delay timer that delivers a result known at once; cleared when dropped.
-    _deferred: Option<Timeout>,
-}
-
-/// Queues `callback` for the in-flight load `load`.
-fn wait(load: u32, callback: Callback) -> LoadHandle {
-    let id = next_id();
-    WAITERS.with(|waiters| {
-        waiters.borrow_mut().push(Waiter {
-            id,
-            load,
-            callback,
-            _deferred: None,
-        })
-    });
-    LoadHandle { id }
-}
-
-/// Calls `callback` with a result known now, from a zero-delay timer (never synchronously).
-fn defer(result: Result<FlexpaLink>, callback: Callback) -> LoadHandle {
-    if cfg!(not(target_arch = "wasm32")) {
-        // No event loop (and no `setTimeout`) on native targets.
-        callback(result);
-        return LoadHandle { id: 0 };
-    }
-    let id = next_id();
-    let timer = Timeout::new(0, move || settle(id, result));
-    WAITERS.with(|waiters| {
-        waiters.borrow_mut().push(Waiter {
-            id,
-            load: id,
-            callback,
-            _deferred: Some(timer),
-        })
-    });
-    LoadHandle { id }
-}
-
-/// Calls, in order, every callback waiting for `load`, each taken out of the list first, so
-/// that a callback may start a new load or drop other handles.
-fn settle(load: u32, result: Result<FlexpaLink>) {
-    while let Some(waiter) = WAITERS.with(|waiters| take(waiters, |w| w.load == load)) {
-        (waiter.callback)(result.clone());
-    }
-}
-
-enum Outcome {
-    Loaded,
-    Failed,
-    TimedOut(Duration),
-}
-
-/// Settles the in-flight load `id`: removes a broken tag, frees the listeners and the timer,
-/// and calls every waiter.
-fn finish(id: u32, outcome: Outcome) {
-    let taken = LOADS.with(|loads| take(loads, |load| load.id == id));
-    let Some(Load {
-        src,
-        script,
-        on_load,
-        on_error,
-        timer,
-        ..
-    }) = taken
-    else {
-        return;
-    };
-    let result = match outcome {
-        Outcome::Loaded => match window().and_then(|w| global::read(&w)) {
-            Ok(Some(global)) => Ok(FlexpaLink { global }),
-            Ok(None) => Err(Error::MissingGlobal { src }),
-            Err(e) => Err(e),
-        },
-        Outcome::Failed => Err(Error::ScriptFailed { src }),
-        Outcome::TimedOut(timeout) => Err(Error::Timeout { src, timeout }),
-    };
-    if result.is_err() {
-        script.remove();
-    }
-    // Dropping a listener from inside its own callback is fine: wasm-bindgen defers the free
-    // until the call returns.
-    drop((on_load, on_error));
-    timer.cancel();
-    settle(id, result);
-}
-
-/// Resolves `src` against the page the way the browser will, so that `/v1/` and the absolute
-/// URL name the same script.
-fn resolve(document: &Document, src: &str) -> Result<String> {
-    let probe = create_script(document)?;
-    probe.set_src(src);
-    let resolved = probe.src();
-    if resolved.is_empty() {
-        return Err(Error::ScriptFailed {
-            src: src.to_owned(),
-        });
-    }
-    Ok(resolved)
-}
-
-fn find_tag(document: &Document, src: &str) -> Option<HtmlScriptElement> {
-    let scripts = document.scripts();
-    (0..scripts.length())
-        .filter_map(|i| scripts.item(i))
-        .filter_map(|e| e.dyn_into::<HtmlScriptElement>().ok())
-        .find(|s| s.src() == src)
-}
-
-fn create_script(document: &Document) -> Result<HtmlScriptElement> {
-    document
-        .create_element("script")
-        .map_err(dom_error)?
-        .dyn_into::<HtmlScriptElement>()
-        .map_err(|_| Error::Dom("createElement('script') made no script"))
-}
-
-fn dom_error(_: wasm_bindgen::JsValue) -> Error {
-    Error::Dom("creating or inserting the <script> threw")
 }

@@ -650,7 +650,10 @@ mod tests {
         // A refreshed token was replaced by the refresh: it no longer works.
         assert!(!LinkState::Refreshed.is_active());
         assert!(!LinkState::Revoked.is_active());
-        assert_eq!(parse::<LinkState>("\" authorizing \""), LinkState::Authorizing);
+        assert_eq!(
+            parse::<LinkState>("\" authorizing \""),
+            LinkState::Authorizing
+        );
     }
 
     #[test]
