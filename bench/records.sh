@@ -102,13 +102,18 @@ for rep in $(seq 1 "$REPS"); do
     done
   done
 done
-# Where the crate's memory goes: one more call per scenario with every allocation counted
-# (a diagnostic run; its CPU figure is not reported).
-for scenario in everything search; do
-  if [[ "$scenario" == everything ]]; then per=1; else per=10; fi
+# Where the crate's time and memory go (diagnostics, one run each): one more call per scenario
+# with every allocation counted (--heap; the timed calls run before counting starts), with the
+# resources as Value (no timed calls: the rows above time those), as their JSON text
+# (--shape raw), and for the search one page at a time (--shape pages).
+for diag in everything:value everything:raw search:value search:raw search:pages; do
+  scenario="${diag%%:*}" shape="${diag##*:}"
+  if [[ "$scenario" == everything ]]; then iter="$EVERYTHING_ITER" per=1; else iter="$SEARCH_ITER" per=10; fi
+  [[ "$shape" == value ]] && iter=0
   run "${CLIENT_PIN[@]}" "$BIN/bench-records" --base-url "$BASE_URL" --scenario "$scenario" \
-    --iterations 0 --warmup 1 --heap | sed 's/^{/{"diagnostic":true,/' | tee -a "$RESULTS/records.jsonl" >&2
-  expected=$((expected + 2 * per))
+    --shape "$shape" --iterations "$iter" --warmup "$WARMUP" --heap | sed 's/^{/{"diagnostic":true,/' \
+    | tee -a "$RESULTS/records.jsonl" >&2
+  expected=$((expected + (iter + WARMUP + 1) * per))
 done
 
 served="$(fetch_text "$BASE_URL/__bench/fhir-count")"

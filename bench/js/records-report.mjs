@@ -74,16 +74,29 @@ const goalLines = goals
   )
   .join("\n");
 
-const diagLines = diagnostics
-  .map((d) => {
-    const body = d.scenario === "everything" ? bodies.everything_bytes : bodies.search_bytes;
-    return (
-      `- ${d.scenario}: heap peak during one call ${n1(d.heap_peak_bytes / MB)} MB (${n1(d.heap_peak_bytes / body)}x the body); ` +
-      `the returned \`Value\`s hold ${n1(d.heap_kept_bytes / MB)} MB (${n1(d.heap_kept_bytes / body)}x), ` +
-      `so ${n1((d.heap_peak_bytes - d.heap_kept_bytes) / MB)} MB is transient (body buffer, HTTP buffers).`
-    );
-  })
-  .join("\n");
+// Diagnostics (single runs of bench-records --heap): heap bytes of one call, and for the other
+// shapes the CPU of their timed calls next to node-sdk's median.
+const shapeName = {
+  value: "`Value` (as reported above)",
+  raw: "`Box<RawValue>` (each resource kept as its JSON text)",
+  pages: "`search_pages::<Value>`, one page alive at a time",
+};
+const diagRows = diagnostics.map((d) => {
+  const body = d.scenario === "everything" ? bodies.everything_bytes : bodies.search_bytes;
+  const nd = pick("node-sdk", d.scenario);
+  const cpu = d.iterations > 0 && nd
+    ? `${n3(d.cpu_s / d.iterations)} s per call, ${n2((d.cpu_s / d.iterations) / (nd.cpu_s / nd.iterations))}x node-sdk's`
+    : "—";
+  return (
+    `| ${d.scenario} | ${shapeName[d.shape ?? "value"]} | ${n1(d.heap_peak_bytes / MB)} MB (${n1(d.heap_peak_bytes / body)}x) | ` +
+    `${n1(d.heap_kept_bytes / MB)} MB (${n1(d.heap_kept_bytes / body)}x) | ${n1((d.peak_rss_kib - d.baseline_rss_kib) * 1024 / MB)} MB (${n1(((d.peak_rss_kib - d.baseline_rss_kib) * 1024) / body)}x) | ${cpu} |`
+  );
+});
+const diagTable = [
+  "| Scenario | Resources read as | heap peak in one call (x body) | heap the result holds (x body) | peak RSS − baseline (x body) | CPU (timed calls) |",
+  "|---|---|---:|---:|---:|---:|",
+  ...diagRows,
+].join("\n");
 
 const section = `<!-- records:begin (written by bench/records.sh; do not edit by hand) -->
 ## 4. Server: FHIR records
@@ -116,8 +129,10 @@ ${table}
 Goals (crate at most 1/5 of node-sdk's CPU; crate peak memory at most 3x the body):
 ${goalLines}
 
-Where flexpa-link's memory goes (\`bench-records --heap\`: one more call with every allocation counted):
-${diagLines}
+Where flexpa-link's time and memory go (diagnostics, one run each: \`bench-records --heap\` counts every
+allocation of one more call after the timed ones; \`--shape\` changes what the resources are read into):
+
+${diagTable}
 
 Why, and what would fix it: [bench/ANALYSIS.md](bench/ANALYSIS.md#records).
 

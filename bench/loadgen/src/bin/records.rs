@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! bench-records --base-url http://127.0.0.1:PORT --scenario everything|search
-//!               [--iterations 20] [--warmup 2] [--heap]
+//!               [--iterations 20] [--warmup 2] [--heap] [--shape value|raw|pages]
 //! ```
 //! `everything` is `Fhir::everything::<Value>()` (one large Bundle); `search` is
 //! `Fhir::search_all::<Value>("ExplanationOfBenefit", ...)`, which follows the next links.
@@ -15,6 +15,9 @@
 //! (`VmHWM`, which includes the warm-up). With `--heap` (a diagnostic run: it counts every
 //! allocation, so its CPU figure is not the one to report) it also prints the peak heap bytes
 //! during one call and the heap bytes the returned value keeps: where the memory goes.
+//! `--shape raw` reads each resource as `Box<RawValue>` (its JSON text) and `--shape pages`
+//! reads the search with `search_pages`, one page alive at a time: diagnostics for what a
+//! caller can do about the time and memory of `Value`.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -27,11 +30,13 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
     use std::time::Instant;
 
-    use flexpa_link::server::fhir::Bundle;
+    use flexpa_link::server::fhir::{Bundle, Fhir};
     use flexpa_link::server::{AccessToken, Client, SecretKey};
+    use serde::de::DeserializeOwned;
+    use serde_json::value::RawValue;
     use serde_json::Value;
 
     const SECRET_KEY: &str = "sk_test_bench_0123456789abcdef";
@@ -42,15 +47,18 @@ mod native {
     /// (`--heap`); otherwise one relaxed load per call, so the timed runs pay next to nothing.
     struct Counting;
     static COUNTING: AtomicBool = AtomicBool::new(false);
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-    static PEAK: AtomicUsize = AtomicUsize::new(0);
+    // Signed: a block allocated before counting started and freed after makes LIVE go down
+    // (even below zero); only differences of LIVE within one call are used.
+    static LIVE: AtomicIsize = AtomicIsize::new(0);
+    static PEAK: AtomicIsize = AtomicIsize::new(0);
 
     // SAFETY: every call goes straight to `System`; the counters are only bookkeeping.
     unsafe impl GlobalAlloc for Counting {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             let p = System.alloc(layout);
             if COUNTING.load(Ordering::Relaxed) && !p.is_null() {
-                let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+                let size = layout.size() as isize;
+                let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
                 PEAK.fetch_max(live, Ordering::Relaxed);
             }
             p
@@ -58,16 +66,16 @@ mod native {
         unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
             System.dealloc(p, layout);
             if COUNTING.load(Ordering::Relaxed) {
-                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+                LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
             }
         }
         unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             let q = System.realloc(p, layout, new_size);
             if COUNTING.load(Ordering::Relaxed) && !q.is_null() {
                 // Counted as the new block appearing before the old one goes, as in a copy.
-                let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+                let live = LIVE.fetch_add(new_size as isize, Ordering::Relaxed) + new_size as isize;
                 PEAK.fetch_max(live, Ordering::Relaxed);
-                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+                LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
             }
             q
         }
@@ -82,9 +90,22 @@ mod native {
         Search,
     }
 
+    /// What the resources are read into. `value` is what is reported; the others are
+    /// diagnostics for where the time and memory go.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Shape {
+        /// `serde_json::Value`: every resource a tree of maps, strings and numbers.
+        Value,
+        /// `Box<RawValue>`: every resource kept as its JSON text (checked, not parsed into a tree).
+        Raw,
+        /// search only: `search_pages::<Value>`, each page dropped before the next is read.
+        Pages,
+    }
+
     struct Args {
         base_url: String,
         scenario: Scenario,
+        shape: Shape,
         iterations: usize,
         warmup: usize,
         heap: bool,
@@ -93,13 +114,13 @@ mod native {
     fn usage(why: &str) -> ! {
         eprintln!(
             "bench-records: {why}\nusage: bench-records --base-url URL --scenario everything|search \
-             [--iterations 20] [--warmup 2] [--heap]"
+             [--iterations 20] [--warmup 2] [--heap] [--shape value|raw|pages]"
         );
         std::process::exit(2)
     }
 
     fn args() -> Args {
-        let (mut base_url, mut scenario) = (None, None);
+        let (mut base_url, mut scenario, mut shape) = (None, None, Shape::Value);
         let (mut iterations, mut warmup, mut heap) = (20, 2, false);
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -124,6 +145,14 @@ mod native {
                         _ => usage("--scenario everything|search"),
                     })
                 }
+                "--shape" => {
+                    shape = match value.as_str() {
+                        "value" => Shape::Value,
+                        "raw" => Shape::Raw,
+                        "pages" => Shape::Pages,
+                        _ => usage("--shape value|raw|pages"),
+                    }
+                }
                 "--iterations" => iterations = number(),
                 "--warmup" => warmup = number(),
                 _ => usage(&format!("unknown flag {flag}")),
@@ -132,6 +161,7 @@ mod native {
         Args {
             base_url: base_url.unwrap_or_else(|| usage("--base-url is required")),
             scenario: scenario.unwrap_or_else(|| usage("--scenario is required")),
+            shape,
             iterations,
             warmup,
             heap,
@@ -162,37 +192,67 @@ mod native {
 
     /// One call; the number of resources it returned. The value is dropped on return.
     async fn call(
-        fhir: &flexpa_link::server::fhir::Fhir,
+        fhir: &Fhir,
         scenario: Scenario,
+        shape: Shape,
         heap: &mut Option<HeapSample>,
     ) -> Result<usize, String> {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
-        let (count, kept) = match scenario {
-            Scenario::Everything => {
-                let bundle: Bundle<Value> = fhir.everything().await.map_err(|e| e.to_string())?;
-                let kept = LIVE.load(Ordering::Relaxed) - before;
-                (std::hint::black_box(&bundle).resources().count(), kept)
-            }
-            Scenario::Search => {
-                let all: Vec<Value> = fhir
-                    .search_all(
-                        "ExplanationOfBenefit",
-                        &[("patient", "$PATIENT_ID"), ("_count", "100")],
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let kept = LIVE.load(Ordering::Relaxed) - before;
-                (std::hint::black_box(&all).len(), kept)
-            }
+        let (count, kept) = match (scenario, shape) {
+            (Scenario::Everything, Shape::Raw) => everything::<Box<RawValue>>(fhir, before).await?,
+            (Scenario::Everything, _) => everything::<Value>(fhir, before).await?,
+            (Scenario::Search, Shape::Value) => search_all::<Value>(fhir, before).await?,
+            (Scenario::Search, Shape::Raw) => search_all::<Box<RawValue>>(fhir, before).await?,
+            (Scenario::Search, Shape::Pages) => search_pages(fhir, before).await?,
         };
         if COUNTING.load(Ordering::Relaxed) {
             *heap = Some(HeapSample {
-                peak: PEAK.load(Ordering::Relaxed) - before,
+                peak: (PEAK.load(Ordering::Relaxed) - before).max(0) as usize,
                 kept,
             });
         }
         Ok(count)
+    }
+
+    const SEARCH: (&str, &[(&str, &str)]) = (
+        "ExplanationOfBenefit",
+        &[("patient", "$PATIENT_ID"), ("_count", "100")],
+    );
+
+    /// `$everything` as `Bundle<T>`: (resources, heap bytes the Bundle holds).
+    async fn everything<T: DeserializeOwned>(
+        fhir: &Fhir,
+        before: isize,
+    ) -> Result<(usize, usize), String> {
+        let bundle: Bundle<T> = fhir.everything().await.map_err(|e| e.to_string())?;
+        let kept = (LIVE.load(Ordering::Relaxed) - before).max(0) as usize;
+        Ok((std::hint::black_box(&bundle).resources().count(), kept))
+    }
+
+    /// Every page of the search, kept: (resources, heap bytes they hold).
+    async fn search_all<T: DeserializeOwned>(
+        fhir: &Fhir,
+        before: isize,
+    ) -> Result<(usize, usize), String> {
+        let all: Vec<T> = fhir
+            .search_all(SEARCH.0, SEARCH.1)
+            .await
+            .map_err(|e| e.to_string())?;
+        let kept = (LIVE.load(Ordering::Relaxed) - before).max(0) as usize;
+        Ok((std::hint::black_box(&all).len(), kept))
+    }
+
+    /// The search one page at a time, each dropped before the next (the streaming API):
+    /// (resources, heap bytes of the largest page).
+    async fn search_pages(fhir: &Fhir, before: isize) -> Result<(usize, usize), String> {
+        let mut pages = fhir.search_pages::<Value>(SEARCH.0, SEARCH.1);
+        let (mut count, mut kept) = (0, 0);
+        while let Some(page) = pages.next().await.map_err(|e| e.to_string())? {
+            kept = kept.max((LIVE.load(Ordering::Relaxed) - before).max(0) as usize);
+            count += std::hint::black_box(&page).resources().count();
+        }
+        Ok((count, kept))
     }
 
     fn fail<T>(e: String) -> T {
@@ -224,12 +284,12 @@ mod native {
             let mut heap = None;
             let mut resources = 0;
             for _ in 0..args.warmup {
-                resources = call(&fhir, args.scenario, &mut heap).await.unwrap_or_else(fail);
+                resources = call(&fhir, args.scenario, args.shape, &mut heap).await.unwrap_or_else(fail);
             }
             let cpu_before = cpu_seconds();
             let started = Instant::now();
             for _ in 0..args.iterations {
-                let n = call(&fhir, args.scenario, &mut heap).await.unwrap_or_else(fail);
+                let n = call(&fhir, args.scenario, args.shape, &mut heap).await.unwrap_or_else(fail);
                 if resources != 0 && n != resources {
                     fail::<()>(format!("{n} resources, then {resources}: the answers differ"));
                 }
@@ -240,12 +300,13 @@ mod native {
             // The diagnostic call, after the timed ones so that it cannot change their figures.
             if args.heap {
                 COUNTING.store(true, Ordering::Relaxed);
-                call(&fhir, args.scenario, &mut heap).await.unwrap_or_else(fail);
+                call(&fhir, args.scenario, args.shape, &mut heap).await.unwrap_or_else(fail);
                 COUNTING.store(false, Ordering::Relaxed);
             }
             let line = serde_json::json!({
                 "client": "crate",
                 "scenario": match args.scenario { Scenario::Everything => "everything", Scenario::Search => "search" },
+                "shape": match args.shape { Shape::Value => "value", Shape::Raw => "raw", Shape::Pages => "pages" },
                 "iterations": args.iterations,
                 "warmup": args.warmup,
                 "resources": resources,
