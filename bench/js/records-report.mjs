@@ -89,12 +89,12 @@ const diagRows = diagnostics.map((d) => {
     : "—";
   return (
     `| ${d.scenario} | ${shapeName[d.shape ?? "value"]} | ${n1(d.heap_peak_bytes / MB)} MB (${n1(d.heap_peak_bytes / body)}x) | ` +
-    `${n1(d.heap_kept_bytes / MB)} MB (${n1(d.heap_kept_bytes / body)}x) | ${n1((d.peak_rss_kib - d.baseline_rss_kib) * 1024 / MB)} MB (${n1(((d.peak_rss_kib - d.baseline_rss_kib) * 1024) / body)}x) | ${cpu} |`
+    `${n1(d.heap_kept_bytes / MB)} MB (${n1(d.heap_kept_bytes / body)}x) | ${d.heap_allocations == null ? "—" : n0(d.heap_allocations)} | ${n1((d.peak_rss_kib - d.baseline_rss_kib) * 1024 / MB)} MB (${n1(((d.peak_rss_kib - d.baseline_rss_kib) * 1024) / body)}x) | ${cpu} |`
   );
 });
 const diagTable = [
-  "| Scenario | Resources read as | heap peak in one call (x body) | heap the result holds (x body) | peak RSS − baseline (x body) | CPU (timed calls) |",
-  "|---|---|---:|---:|---:|---:|",
+  "| Scenario | Resources read as | heap peak in one call (x body) | heap the result holds (x body) | allocations in one call | peak RSS − baseline (x body) | CPU (timed calls) |",
+  "|---|---|---:|---:|---:|---:|---:|",
   ...diagRows,
 ].join("\n");
 

@@ -51,12 +51,14 @@ mod native {
     // (even below zero); only differences of LIVE within one call are used.
     static LIVE: AtomicIsize = AtomicIsize::new(0);
     static PEAK: AtomicIsize = AtomicIsize::new(0);
+    static ALLOCATIONS: AtomicIsize = AtomicIsize::new(0);
 
     // SAFETY: every call goes straight to `System`; the counters are only bookkeeping.
     unsafe impl GlobalAlloc for Counting {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             let p = System.alloc(layout);
             if COUNTING.load(Ordering::Relaxed) && !p.is_null() {
+                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
                 let size = layout.size() as isize;
                 let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
                 PEAK.fetch_max(live, Ordering::Relaxed);
@@ -199,6 +201,7 @@ mod native {
     ) -> Result<usize, String> {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
+        let allocations = ALLOCATIONS.load(Ordering::Relaxed);
         let (count, kept) = match (scenario, shape) {
             (Scenario::Everything, Shape::Raw) => everything::<Box<RawValue>>(fhir, before).await?,
             (Scenario::Everything, _) => everything::<Value>(fhir, before).await?,
@@ -210,6 +213,7 @@ mod native {
             *heap = Some(HeapSample {
                 peak: (PEAK.load(Ordering::Relaxed) - before).max(0) as usize,
                 kept,
+                allocations: (ALLOCATIONS.load(Ordering::Relaxed) - allocations) as usize,
             });
         }
         Ok(count)
@@ -265,6 +269,8 @@ mod native {
         peak: usize,
         /// The heap bytes the returned value holds (live right after the call).
         kept: usize,
+        /// How many allocations (`alloc`, not `realloc`) the call made.
+        allocations: usize,
     }
 
     pub fn main() {
@@ -316,6 +322,7 @@ mod native {
                 "peak_rss_kib": status_kib("VmHWM"),
                 "heap_peak_bytes": heap.as_ref().map(|h| h.peak),
                 "heap_kept_bytes": heap.as_ref().map(|h| h.kept),
+                "heap_allocations": heap.as_ref().map(|h| h.allocations),
             });
             println!("{line}");
         });
