@@ -6,15 +6,17 @@
 //! with a realistic 200 body (the fields of `flexpa-protocol.md`). Bad requests get Flexpa's
 //! error JSON (400, 401, 404, 413).
 //!
-//! For the records benchmark (bench/records.sh) it also serves, to any Bearer token, one
-//! patient's FHIR records, made once at start-up and deterministic (`fhir_data.rs`):
+//! For the records benchmark (bench/records.sh), given `--everything-bytes` or `--pages`, it
+//! also serves, to any Bearer token, one patient's FHIR records, made once at start-up and
+//! deterministic (`fhir_data.rs`); without them (the exchange benchmark) it makes none, so that
+//! it starts at once and stays small:
 //! `GET /fhir/Patient/$PATIENT_ID/$everything` (one ~`--everything-bytes` searchset Bundle) and
 //! `GET /fhir/ExplanationOfBenefit?...[&page=N]` (`--pages` pages of `--page-size`
 //! ExplanationOfBenefits, linked by absolute `next` URLs).
 //!
 //! ```text
 //! bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800]
-//!               [--everything-bytes 20000000] [--pages 10] [--page-size 100]
+//!               [--everything-bytes 0] [--pages 0] [--page-size 100]
 //! ```
 //! Prints `listening on http://ADDR` on stdout once ready, and stops by itself after
 //! `--exit-after` seconds. `GET /__bench/count` returns how many exchanges succeeded,
@@ -82,8 +84,8 @@ mod native {
             addr: "127.0.0.1:0".into(),
             threads: 1,
             exit_after: 1800,
-            everything_bytes: 20_000_000,
-            pages: 10,
+            everything_bytes: 0,
+            pages: 0,
             page_size: 100,
         };
         let mut it = std::env::args().skip(1);
@@ -114,7 +116,7 @@ mod native {
 
     fn usage(why: &str) -> ! {
         eprintln!("bench-standin: {why}\nusage: bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800] \
-             [--everything-bytes 20000000] [--pages 10] [--page-size 100]");
+             [--everything-bytes 0] [--pages 0] [--page-size 100]");
         std::process::exit(2)
     }
 
@@ -138,13 +140,15 @@ mod native {
         let listener = TcpListener::bind(&args.addr).await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         // Before "listening": no client ever waits on (or times) the generation.
-        let records = super::fhir_data::make(
-            &format!("http://{addr}"),
-            args.everything_bytes,
-            args.pages.max(1),
-            args.page_size,
-        );
-        let _ = RECORDS.set(records);
+        if args.everything_bytes > 0 || args.pages > 0 {
+            let records = super::fhir_data::make(
+                &format!("http://{addr}"),
+                args.everything_bytes,
+                args.pages.max(1),
+                args.page_size,
+            );
+            let _ = RECORDS.set(records);
+        }
         println!("listening on http://{addr}");
         std::io::stdout().flush().ok();
         let deadline = tokio::time::sleep(Duration::from_secs(args.exit_after));
@@ -199,8 +203,8 @@ mod native {
                 StatusCode::OK,
                 FHIR_REQUESTS.load(Ordering::Relaxed).to_string(),
             )),
-            (&Method::GET, "/__bench/records") => {
-                let r = RECORDS.get().expect("made before listening");
+            (&Method::GET, "/__bench/records") if RECORDS.get().is_some() => {
+                let r = RECORDS.get().expect("checked above");
                 let body = serde_json::json!({
                     "everything_bytes": r.everything.len(),
                     "everything_entries": r.everything_entries,
@@ -210,7 +214,9 @@ mod native {
                 });
                 Ok(json(StatusCode::OK, body.to_string()))
             }
-            (&Method::GET, path) if path.starts_with("/fhir/") => Ok(fhir(&req)),
+            (&Method::GET, path) if path.starts_with("/fhir/") && RECORDS.get().is_some() => {
+                Ok(fhir(&req))
+            }
             (method, path) => Ok(error(
                 StatusCode::NOT_FOUND,
                 &format!("Route {method}:{path} not found"),
@@ -232,7 +238,7 @@ mod native {
                 operation_outcome("login", "No access token"),
             );
         }
-        let records = RECORDS.get().expect("made before listening");
+        let records = RECORDS.get().expect("checked by the caller");
         // Clients may send the wildcard as `$PATIENT_ID` or `%24PATIENT_ID`.
         let path = req.uri().path().replace("%24", "$");
         let query = req.uri().query().unwrap_or("");
