@@ -11,7 +11,8 @@
 // first with `client.search(...)`, then `client.search(...)` again with the query of each
 // absolute `link[relation=next]` URL. That works here because the stand-in's next links keep the
 // search's path (`/fhir/ExplanationOfBenefit?...&page=N`); a next link to any other path could
-// only be read with plain fetch. Nothing checks the next link's origin.
+// only be read with plain fetch. The request goes to node-sdk's own base URL with the next link's
+// query: the link's origin is ignored, not checked.
 //
 // Prints one JSON line in bench-records' format: CPU seconds are process.cpuUsage() (user +
 // system) and wall seconds over the timed iterations; the RSS before the first request

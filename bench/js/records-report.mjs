@@ -114,7 +114,7 @@ and each result is dropped before the next.
   \`fhir.search_all::<Value>("ExplanationOfBenefit", ...)\` (follows the next links itself), multi-threaded tokio runtime.
 - @flexpa/node-sdk ${meta.node_sdk}: \`bench/js/node-sdk-records.mjs\`, \`client.$everything()\`; node-sdk has no paging and
   its \`search(type, params)\` takes no URL, so the next links are followed by calling \`client.search\` again with
-  each next URL's query (possible because the stand-in's next links keep the search path; nothing checks their origin).
+  each next URL's query (possible because the stand-in's next links keep the search path; each goes to node-sdk's own base URL, the link's origin ignored).
 - CPU = user + system time of the client process over the timed calls (\`getrusage\` in Rust,
   \`process.cpuUsage()\` in Node; the primary figure: the machine is shared). Peak RSS = \`VmHWM\` (Rust) or
   \`process.resourceUsage().maxRSS\` (Node) at the end, including the warm-up, minus the RSS before the first request.
