@@ -9,6 +9,8 @@
 #   3. browser: load() to ready against a plain <script> tag (median of 50 page loads in
 #      headless /usr/bin/chromium), and 10,000 create/open/close cycles counting iframes,
 #      window message listeners, wasm memory pages and the JS heap;
+#   4. records: the crate's FHIR client and @flexpa/node-sdk, $everything of a ~20 MB Bundle and
+#      a 10-page search (bench/records.sh, which also runs alone);
 # prints one table and writes BENCHMARKS.md (machine, versions, commands, table, goals).
 #
 #   scripts/bench.sh                 # the full run (about 5 minutes on 2 cores once built)
@@ -237,6 +239,13 @@ run node "$ROOT/bench/js/browser.mjs" --harness "$WORK/harness" --script "$ROOT/
   --loads "$LOADS" --cycles "$CYCLES" --warmup "$CYCLE_WARMUP" | tee "$RESULTS/browser.json"
 sample_busy done
 
+# ---------------------------------------------------------------------------------------------
+# 4. records (issue 9, item 6): one self-contained command; see bench/records.sh. It writes
+# records.md into the results, which report.mjs puts into BENCHMARKS.md.
+log "4. records: \$everything of ~20 MB and a 10-page search, crate vs @flexpa/node-sdk"
+sample_busy records
+BENCH_RESULTS="$RESULTS" BENCH_OUT=/dev/null "$ROOT/bench/records.sh" >/dev/null
+echo "bench/records.sh   # section 4 (its own commands are listed in its section)" >>"$COMMANDS"
 # ---------------------------------------------------------------------------------------------
 log "machine and versions"
 {

@@ -21,6 +21,8 @@ const meta = Object.fromEntries(
   read("meta.txt").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
 const commands = read("commands.txt").trim();
+// Section 4, written by bench/records.sh (absent if that section did not run).
+const records = existsSync(join(dir, "records.md")) ? read("records.md") : "";
 
 const n0 = (x) => Math.round(x).toLocaleString("en-US");
 const n1 = (x) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -324,6 +326,7 @@ Goal (flat after warm-up: iframes, listeners, wasm memory pages, externref slots
 JS heap: ${heapDelta >= 0 ? "+" : ""}${n0(heapDelta)} KB over ${n0(lk.cycles)} cycles (${n1(heapPerCycle)} bytes per cycle)${ctl ? `; the control (the same cycles from JavaScript straight on \`window.FlexpaLink\`, in a fresh page, no crate code) grew ${ctlHeapDelta >= 0 ? "+" : ""}${n0(ctlHeapDelta)} KB (${n1(ctlPerCycle)} bytes per cycle): that much is Chromium's own bookkeeping per created iframe${heapPerCycle - ctlPerCycle > 0 ? `; the ${n1(heapPerCycle - ctlPerCycle)} bytes per cycle above the control are less than one JavaScript object (16 bytes or more) per cycle, so no object is retained per cycle` : ""}` : ""}.
 ${lk.page_errors.length ? `Page errors: ${lk.page_errors.join("; ")}` : "No page errors."} ${n0(lk.us_per_cycle)} µs per cycle (mostly Chromium creating and removing the iframe).
 
+${records}
 ## Commands
 
 \`\`\`sh

@@ -6,11 +6,21 @@
 //! with a realistic 200 body (the fields of `flexpa-protocol.md`). Bad requests get Flexpa's
 //! error JSON (400, 401, 404, 413).
 //!
+//! For the records benchmark (bench/records.sh), given `--everything-bytes` or `--pages`, it
+//! also serves, to any Bearer token, one patient's FHIR records, made once at start-up and
+//! deterministic (`fhir_data.rs`); without them (the exchange benchmark) it makes none, so that
+//! it starts at once and stays small:
+//! `GET /fhir/Patient/$PATIENT_ID/$everything` (one ~`--everything-bytes` searchset Bundle) and
+//! `GET /fhir/ExplanationOfBenefit?...[&page=N]` (`--pages` pages of `--page-size`
+//! ExplanationOfBenefits, linked by absolute `next` URLs).
+//!
 //! ```text
 //! bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800]
+//!               [--everything-bytes 0] [--pages 0] [--page-size 100]
 //! ```
 //! Prints `listening on http://ADDR` on stdout once ready, and stops by itself after
-//! `--exit-after` seconds. `GET /__bench/count` returns how many exchanges succeeded.
+//! `--exit-after` seconds. `GET /__bench/count` returns how many exchanges succeeded,
+//! `GET /__bench/fhir-count` how many FHIR requests, `GET /__bench/records` the body sizes.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -21,10 +31,15 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "../fhir_data.rs"]
+mod fhir_data;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::convert::Infallible;
     use std::io::Write;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
     use std::time::Duration;
 
     use bytes::Bytes;
@@ -51,11 +66,17 @@ mod native {
     );
 
     static EXCHANGES: AtomicU64 = AtomicU64::new(0);
+    static FHIR_REQUESTS: AtomicU64 = AtomicU64::new(0);
+    /// The FHIR bodies, made once the address (for absolute next links) is known.
+    static RECORDS: OnceLock<super::fhir_data::Records> = OnceLock::new();
 
     struct Args {
         addr: String,
         threads: usize,
         exit_after: u64,
+        everything_bytes: usize,
+        pages: usize,
+        page_size: usize,
     }
 
     fn args() -> Args {
@@ -63,6 +84,9 @@ mod native {
             addr: "127.0.0.1:0".into(),
             threads: 1,
             exit_after: 1800,
+            everything_bytes: 0,
+            pages: 0,
+            page_size: 100,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -75,6 +99,15 @@ mod native {
                 "--exit-after" => {
                     out.exit_after = value.parse().unwrap_or_else(|_| usage("--exit-after SECS"))
                 }
+                "--everything-bytes" => {
+                    out.everything_bytes = value
+                        .parse()
+                        .unwrap_or_else(|_| usage("--everything-bytes N"))
+                }
+                "--pages" => out.pages = value.parse().unwrap_or_else(|_| usage("--pages N")),
+                "--page-size" => {
+                    out.page_size = value.parse().unwrap_or_else(|_| usage("--page-size N"))
+                }
                 _ => usage(&format!("unknown flag {flag}")),
             }
         }
@@ -82,7 +115,8 @@ mod native {
     }
 
     fn usage(why: &str) -> ! {
-        eprintln!("bench-standin: {why}\nusage: bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800]");
+        eprintln!("bench-standin: {why}\nusage: bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800] \
+             [--everything-bytes 0] [--pages 0] [--page-size 100]");
         std::process::exit(2)
     }
 
@@ -105,6 +139,16 @@ mod native {
     async fn serve(args: Args) {
         let listener = TcpListener::bind(&args.addr).await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        // Before "listening": no client ever waits on (or times) the generation.
+        if args.everything_bytes > 0 || args.pages > 0 {
+            let records = super::fhir_data::make(
+                &format!("http://{addr}"),
+                args.everything_bytes,
+                args.pages.max(1),
+                args.page_size,
+            );
+            let _ = RECORDS.set(records);
+        }
         println!("listening on http://{addr}");
         std::io::stdout().flush().ok();
         let deadline = tokio::time::sleep(Duration::from_secs(args.exit_after));
@@ -155,11 +199,94 @@ mod native {
                 StatusCode::OK,
                 EXCHANGES.load(Ordering::Relaxed).to_string(),
             )),
+            (&Method::GET, "/__bench/fhir-count") => Ok(json(
+                StatusCode::OK,
+                FHIR_REQUESTS.load(Ordering::Relaxed).to_string(),
+            )),
+            (&Method::GET, "/__bench/records") if RECORDS.get().is_some() => {
+                let r = RECORDS.get().expect("checked above");
+                let body = serde_json::json!({
+                    "everything_bytes": r.everything.len(),
+                    "everything_entries": r.everything_entries,
+                    "pages": r.pages.len(),
+                    "page_bytes": r.pages.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                    "search_bytes": r.pages.iter().map(|p| p.len()).sum::<usize>(),
+                });
+                Ok(json(StatusCode::OK, body.to_string()))
+            }
+            (&Method::GET, path) if path.starts_with("/fhir/") && RECORDS.get().is_some() => {
+                Ok(fhir(&req))
+            }
             (method, path) => Ok(error(
                 StatusCode::NOT_FOUND,
                 &format!("Route {method}:{path} not found"),
             )),
         }
+    }
+
+    /// The FHIR routes: any Bearer token reads the one patient's records.
+    fn fhir(req: &Request<Incoming>) -> Response<Full<Bytes>> {
+        let bearer = req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| !t.is_empty());
+        if !bearer {
+            return fhir_json(
+                StatusCode::UNAUTHORIZED,
+                operation_outcome("login", "No access token"),
+            );
+        }
+        let records = RECORDS.get().expect("checked by the caller");
+        // Clients may send the wildcard as `$PATIENT_ID` or `%24PATIENT_ID`.
+        let path = req.uri().path().replace("%24", "$");
+        let query = req.uri().query().unwrap_or("");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        };
+        let body = match path.as_str() {
+            "/fhir/Patient/$PATIENT_ID/$everything" => records.everything.clone(),
+            "/fhir/ExplanationOfBenefit" if param("patient").is_some() => {
+                let page = param("page").map_or(Some(1), |p| p.parse::<usize>().ok());
+                match page.and_then(|n| records.pages.get(n.wrapping_sub(1))) {
+                    Some(body) => body.clone(),
+                    None => {
+                        return fhir_json(
+                            StatusCode::BAD_REQUEST,
+                            operation_outcome("invalid", "No such page"),
+                        )
+                    }
+                }
+            }
+            _ => {
+                return fhir_json(
+                    StatusCode::NOT_FOUND,
+                    operation_outcome("not-found", "Unknown FHIR route"),
+                )
+            }
+        };
+        FHIR_REQUESTS.fetch_add(1, Ordering::Relaxed);
+        fhir_json(StatusCode::OK, body)
+    }
+
+    fn operation_outcome(code: &str, diagnostics: &str) -> String {
+        serde_json::json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }],
+        })
+        .to_string()
+    }
+
+    fn fhir_json(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+        let mut response = json(status, body);
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+        );
+        response
     }
 
     async fn exchange(req: Request<Incoming>) -> Response<Full<Bytes>> {
