@@ -3,7 +3,7 @@
 //!
 //! It checks each request as the real API would (JSON body with a `public_token_...` token and
 //! an `sk_test_`/`sk_live_` secret key), accepts any such token any number of times, and answers
-//! with a realistic 200 body (the fields of `flexpa-protocol.md`). Bad requests get Flexpa's
+//! with a realistic 200 body (the fields of `docs/flexpa.md`). Bad requests get Flexpa's
 //! error JSON (400, 401, 404, 413).
 //!
 //! For the records benchmark (bench/records.sh), given `--everything-bytes` or `--pages`, it
