@@ -37,6 +37,11 @@
 //!   already followed with [`Error::PagingLoop`], and more than
 //!   [`ClientBuilder::max_pages`](super::ClientBuilder::max_pages) pages with
 //!   [`Error::TooManyPages`].
+//! - **Memory.** `serde_json::Value` builds a tree that holds about 13 times the JSON it came
+//!   from (FHIR is many small objects) and costs about as much CPU as Node's `JSON.parse`
+//!   (see BENCHMARKS.md, "Server: FHIR records"). For a patient's `$everything` or long
+//!   searches, read [`RawResource`]s (each resource kept as its JSON text, about 1x, parsed
+//!   when you need it) or your own typed models, or page with [`Fhir::search_pages`].
 //! - **Size.** FHIR bodies have their own cap
 //!   ([`ClientBuilder::max_fhir_response_bytes`](super::ClientBuilder::max_fhir_response_bytes),
 //!   64 MiB by default, sized for real `$everything` bundles), enforced while the body streams
@@ -303,6 +308,66 @@ pub struct Bundle<T = serde_json::Value> {
     /// The resources.
     #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
     pub entry: Vec<BundleEntry<T>>,
+}
+
+/// A resource kept as the JSON text it arrived in: checked to be valid JSON, not parsed into a
+/// tree. Reading a large Bundle as `Bundle<RawResource>` costs about one copy of the body, and
+/// a tenth of the CPU of `Bundle<Value>` (BENCHMARKS.md, "Server: FHIR records"); parse the
+/// resources you need with [`parse`](Self::parse).
+///
+/// ```
+/// use flexpa_link::server::fhir::{Bundle, RawResource};
+/// let bundle: Bundle<RawResource> = serde_json::from_str(
+///     r#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Coverage","id":"c1","status":"active"}}]}"#,
+/// )?;
+/// let coverage = bundle.resources().next().unwrap();
+/// assert_eq!(coverage.resource_type().as_deref(), Some("Coverage"));
+/// let full: serde_json::Value = coverage.parse()?;
+/// assert_eq!(full["status"], "active");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawResource(Box<serde_json::value::RawValue>);
+
+impl RawResource {
+    /// The resource's JSON text, as it arrived.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Parses the resource into your type (or `serde_json::Value`).
+    pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// The `resourceType` (`ExplanationOfBenefit`, ...), read without parsing the rest.
+    pub fn resource_type(&self) -> Option<String> {
+        self.header().resource_type
+    }
+
+    /// The resource's `id`, read without parsing the rest.
+    pub fn id(&self) -> Option<String> {
+        self.header().id
+    }
+
+    fn header(&self) -> Header {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl PartialEq for RawResource {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
+/// The two fields [`RawResource`] reads on its own; the rest is skipped, not built.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    resource_type: Option<String>,
+    id: Option<String>,
 }
 
 fn bundle_name() -> String {

@@ -853,3 +853,27 @@ mod webhooks {
         assert_eq!(WebhookSecret::new(format!(" {SECRET}\n")).unwrap(), s);
     }
 }
+
+#[tokio::test]
+async fn large_reads_can_keep_each_resource_as_json_text() {
+    use flexpa_link::server::fhir::RawResource;
+    let s = Standin::always(Reply::json(200, &bundle(&["a", "b", "c"], None))).await;
+    let fhir = builder(&s.url()).build().unwrap().fhir(&access());
+    let everything: Bundle<RawResource> = fhir.everything().await.unwrap();
+    let raw: Vec<&RawResource> = everything.resources().collect();
+    assert_eq!(raw.len(), 3);
+    assert_eq!(raw[1].id().as_deref(), Some("b"));
+    assert_eq!(
+        raw[1].resource_type().as_deref(),
+        Some("ExplanationOfBenefit")
+    );
+    assert_eq!(
+        raw[1].json(),
+        r#"{"id":"b","resourceType":"ExplanationOfBenefit"}"#
+    );
+    let parsed: Value = raw[2].parse().unwrap();
+    assert_eq!(parsed["id"], "c");
+    // Paged searches too.
+    let all: Vec<RawResource> = fhir.search_all("ExplanationOfBenefit", &[]).await.unwrap();
+    assert_eq!(all.len(), 3);
+}

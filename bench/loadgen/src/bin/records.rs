@@ -15,7 +15,7 @@
 //! (`VmHWM`, which includes the warm-up). With `--heap` (a diagnostic run: it counts every
 //! allocation, so its CPU figure is not the one to report) it also prints the peak heap bytes
 //! during one call and the heap bytes the returned value keeps: where the memory goes.
-//! `--shape raw` reads each resource as `Box<RawValue>` (its JSON text) and `--shape pages`
+//! `--shape raw` reads each resource as the crate's `RawResource` (its JSON text) and `--shape pages`
 //! reads the search with `search_pages`, one page alive at a time: diagnostics for what a
 //! caller can do about the time and memory of `Value`.
 
@@ -33,10 +33,10 @@ mod native {
     use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
     use std::time::Instant;
 
+    use flexpa_link::server::fhir::RawResource;
     use flexpa_link::server::fhir::{Bundle, Fhir};
     use flexpa_link::server::{AccessToken, Client, SecretKey};
     use serde::de::DeserializeOwned;
-    use serde_json::value::RawValue;
     use serde_json::Value;
 
     const SECRET_KEY: &str = "sk_test_bench_0123456789abcdef";
@@ -98,7 +98,7 @@ mod native {
     enum Shape {
         /// `serde_json::Value`: every resource a tree of maps, strings and numbers.
         Value,
-        /// `Box<RawValue>`: every resource kept as its JSON text (checked, not parsed into a tree).
+        /// `RawResource`: every resource kept as its JSON text (checked, not parsed into a tree).
         Raw,
         /// search only: `search_pages::<Value>`, each page dropped before the next is read.
         Pages,
@@ -203,10 +203,10 @@ mod native {
         PEAK.store(before, Ordering::Relaxed);
         let allocations = ALLOCATIONS.load(Ordering::Relaxed);
         let (count, kept) = match (scenario, shape) {
-            (Scenario::Everything, Shape::Raw) => everything::<Box<RawValue>>(fhir, before).await?,
+            (Scenario::Everything, Shape::Raw) => everything::<RawResource>(fhir, before).await?,
             (Scenario::Everything, _) => everything::<Value>(fhir, before).await?,
             (Scenario::Search, Shape::Value) => search_all::<Value>(fhir, before).await?,
-            (Scenario::Search, Shape::Raw) => search_all::<Box<RawValue>>(fhir, before).await?,
+            (Scenario::Search, Shape::Raw) => search_all::<RawResource>(fhir, before).await?,
             (Scenario::Search, Shape::Pages) => search_pages(fhir, before).await?,
         };
         if COUNTING.load(Ordering::Relaxed) {
