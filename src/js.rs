@@ -81,6 +81,8 @@ export type FlexpaLinkErrorCode =
   | "INVALID_VALUE"    // a key or token did not validate (e.g. a secret key as publishableKey)
   | "INVALID_CONFIG"   // a LinkConfig or LoadOptions field has the wrong type or value
   | "RESERVED_OPTION"  // an extra option used a reserved key
+  | "INVALID_OPTION"   // an extra option's JSON value does not parse
+  | "LOAD_ABANDONED"   // the script load ended without a result
   | "THROWN"           // a method of `window.FlexpaLink` threw
   | "DOM"              // a DOM operation failed
   | "SUPERSEDED"       // a newer session replaced this one
@@ -304,18 +306,6 @@ pub fn is_flexpa_link_error(value: &JsValue) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Parsing the LinkConfig.
 
-const CONFIG_KEYS: [&str; 9] = [
-    "publishableKey",
-    "user",
-    "usage",
-    "endpoint",
-    "strict",
-    "autoExit",
-    "onSuccess",
-    "onExit",
-    "onLoad",
-];
-
 fn link_config(value: &JsValue) -> Result<LinkConfig, JsValue> {
     if !value.is_object() {
         return Err(config_error(
@@ -374,7 +364,7 @@ fn link_config(value: &JsValue) -> Result<LinkConfig, JsValue> {
         .iter()
         .filter_map(|k| k.as_string())
     {
-        if CONFIG_KEYS.contains(&key.as_str()) {
+        if crate::browser::config::KNOWN_KEYS.contains(&key.as_str()) {
             continue;
         }
         let v = field(value, &key)?;

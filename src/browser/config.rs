@@ -97,7 +97,8 @@ pub struct LinkConfig {
     pub(crate) on_load: Option<LoadFn>,
 }
 
-/// The keys the crate sets itself; [`LinkConfig::option`] refuses them.
+/// The keys of `FlexpaLink.create`'s config that the crate sets itself, the one list of them:
+/// [`LinkConfig::option`] and the npm package's config parser (`js`) refuse them as extras.
 pub(crate) const KNOWN_KEYS: [&str; 9] = [
     "publishableKey",
     "onSuccess",

@@ -69,10 +69,19 @@ pub enum Error {
     Invalid(#[from] InvalidValue),
 
     /// A passthrough option used a key that the crate sets itself (use the
-    /// [`LinkConfig`](crate::LinkConfig) method for it instead), or an empty key, or a value
-    /// that is not valid JSON.
+    /// [`LinkConfig`](crate::LinkConfig) method for it instead), or an empty key.
     #[error("option `{0}` cannot be passed through")]
     ReservedOption(String),
+
+    /// A passthrough option's [`OptionValue::Json`](crate::OptionValue::Json) value is not
+    /// valid JSON (the option's key; the value is not repeated).
+    #[error("option `{0}` is not valid JSON")]
+    InvalidOption(String),
+
+    /// A load ended without a result: the loader dropped the waiting callback (the page is
+    /// being torn down). Loading again retries.
+    #[error("the Flexpa Link script load was abandoned")]
+    LoadAbandoned,
 
     /// A method of `window.FlexpaLink` threw.
     #[error("FlexpaLink.{method}() threw {}{message}", Affixed("", name, ": "))]
@@ -119,7 +128,7 @@ impl Error {
     /// A stable code for the variant, for logs and for apps that show errors without
     /// formatting them (`Display` links `core::fmt` into the wasm; see BENCHMARKS.md):
     /// `NO_WINDOW`, `SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `INVALID_GLOBAL`,
-    /// `INVALID_VALUE`, `RESERVED_OPTION`, `THROWN`, `DOM`, `SUPERSEDED`, `EXITED`, `CLOSED`,
+    /// `INVALID_VALUE`, `RESERVED_OPTION`, `INVALID_OPTION`, `LOAD_ABANDONED`, `THROWN`, `DOM`, `SUPERSEDED`, `EXITED`, `CLOSED`,
     /// `SESSION_DROPPED`, `INVALID_TOKEN`, `TAG_OPTIONS_NOT_APPLIED`. The npm package's errors carry the same `code`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -130,6 +139,8 @@ impl Error {
             Error::InvalidGlobal(_) => "INVALID_GLOBAL",
             Error::Invalid(_) => "INVALID_VALUE",
             Error::ReservedOption(_) => "RESERVED_OPTION",
+            Error::InvalidOption(_) => "INVALID_OPTION",
+            Error::LoadAbandoned => "LOAD_ABANDONED",
             Error::Thrown { .. } => "THROWN",
             Error::Dom(_) => "DOM",
             Error::Superseded => "SUPERSEDED",

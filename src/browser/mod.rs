@@ -9,7 +9,7 @@
 //! [`Error::NoWindow`].
 
 mod bindings;
-mod config;
+pub(crate) mod config;
 mod error;
 mod script;
 mod session;

@@ -143,9 +143,7 @@ impl ScriptLoader {
         let _waiting = self.load_with(move |result| {
             let _ = sender.send(result);
         });
-        receiver
-            .await
-            .unwrap_or(Err(Error::InvalidGlobal("the load was abandoned")))
+        receiver.await.unwrap_or(Err(Error::LoadAbandoned))
     }
 
     /// Loads the script (or reuses it) and calls `callback` with the result: the same load as

@@ -140,9 +140,9 @@ fn extras(options: Vec<(String, OptionValue)>) -> Result<JsValue> {
             OptionValue::Number(n) => JsValue::from_f64(n),
             OptionValue::String(s) => JsValue::from_str(&s),
             // Concatenated, not `format!`: see BENCHMARKS.md on `core::fmt`.
-            OptionValue::Json(json) => js_sys::JSON::parse(&json).map_err(|_| {
-                Error::ReservedOption(key.clone() + " (its value is not valid JSON)")
-            })?,
+            OptionValue::Json(json) => {
+                js_sys::JSON::parse(&json).map_err(|_| Error::InvalidOption(key.clone()))?
+            }
         };
         js_sys::Reflect::set(&object, &JsValue::from_str(&key), &value)
             .map_err(|_| Error::Dom("building the config object threw"))?;
