@@ -220,6 +220,14 @@ do_server_build() {
     return 1
   fi
   echo "server tree: $(wc -l <<<"$tree") crates, no openssl/native-tls/aws-lc"
+  # ... a server-only build (no default features) compiles no browser binding ...
+  local server_only
+  server_only="$(cargo tree -p flexpa-link --no-default-features --features server -e normal --prefix none)"
+  if grep -qE '^(web-sys|js-sys|wasm-bindgen) ' <<<"$server_only"; then
+    echo "error: web-sys/js-sys/wasm-bindgen in the server-only tree (default-features = false)" >&2
+    return 1
+  fi
+  x cargo clippy -p flexpa-link --no-default-features --features server --all-targets -- -D warnings
   # ... `server` refused on wasm32 with the secret-key message ...
   local out
   if out="$(wasm_cargo check -p flexpa-link --target wasm32-unknown-unknown --features server 2>&1)"; then

@@ -41,7 +41,7 @@
 //!
 //! | feature | what it adds | targets |
 //! |---|---|---|
-//! | (none) | the browser binding: [`FlexpaLink`], [`LinkConfig`], [`LinkSession`] | wasm32 (compiles everywhere; `Error::NoWindow` off the browser) |
+//! | `browser` (default) | the browser binding: `FlexpaLink`, `LinkConfig`, `LinkSession` | wasm32 (compiles everywhere; `Error::NoWindow` off the browser); turn default features off for a server-only build without web-sys |
 //! | `pkce` | `pkce`: verifier, challenge, the consent flow's authorization URL and callback | all |
 //! | `server` | `server`: the client (consent code exchange, FHIR records, application tokens, Link's exchange and the token life cycle) and `server::webhooks`; implies `pkce` | native only: it refuses to compile for wasm32, so a secret key cannot reach a browser |
 //! | `js` | `js`: the JavaScript API of the npm package | wasm32 |
@@ -60,6 +60,8 @@ compile_error!(
 
 #[cfg(feature = "pkce")]
 mod base_url;
+#[cfg(feature = "browser")]
+#[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
 pub mod browser;
 mod credentials;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
@@ -71,9 +73,12 @@ pub mod pkce;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
+mod usage;
 
+#[cfg(feature = "browser")]
 pub use browser::{
     CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
-    PublicTokenFuture, ScriptLoader, Usage, INVALID_TOKEN_EXIT,
+    PublicTokenFuture, ScriptLoader, INVALID_TOKEN_EXIT,
 };
 pub use credentials::{InvalidValue, PublicToken, PublishableKey};
+pub use usage::Usage;

@@ -1,6 +1,6 @@
 //! The browser API builds and behaves on native targets (server-side rendering): typed
 //! `NoWindow` errors at run time, never a panic.
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(feature = "browser", not(target_arch = "wasm32")))]
 
 use std::future::Future;
 use std::pin::pin;

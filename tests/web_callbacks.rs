@@ -1,7 +1,7 @@
 //! The callback API (`load_with`), in headless Chromium: the same load as `load().await`
 //! (one tag, shared, typed errors, retries), called exactly once and never synchronously, and
 //! cancelled by dropping its handle.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 mod support;
 

@@ -2,7 +2,7 @@
 //! headless Chromium: a `SUCCESS` without a usable token ends the opening through `on_exit`,
 //! huge load timeouts do not fire at once, errors have stable codes, and one `LinkSession`
 //! owns no more than its callbacks.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,5 +1,5 @@
 //! Loading the script, in headless Chromium: one tag per src, typed failures, retries.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 mod support;
 

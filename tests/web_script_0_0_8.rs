@@ -4,7 +4,7 @@
 //! loads it must get the same guarantees as with v1: one token per opening, an exit that ends
 //! the opening (callback and future), nothing called after drop. The last test covers any
 //! script that closes Link on its own without telling, with the iframe inside a container.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 mod support;
 

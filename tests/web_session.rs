@@ -1,6 +1,6 @@
 //! Creating, opening and receiving the token, in headless Chromium, against the stand-in
 //! global (`sandbox/flexpa-link.js`, which behaves as the published script does).
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,5 +1,5 @@
 //! In a web worker there is no `window`: the browser API answers with a typed error.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(feature = "browser", target_arch = "wasm32"))]
 
 use flexpa_link::{Error, FlexpaLink, LinkConfig, ScriptLoader};
 use wasm_bindgen_test::*;
