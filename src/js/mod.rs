@@ -25,11 +25,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::{CrossOrigin, Error, LinkConfig, OptionValue, ScriptLoader, Usage};
+mod config;
+mod error;
+
+use config::{field, link_config, string_field};
+pub use error::error_code;
+use error::{config_error, destroyed, to_js_error, ERROR_NAME};
+
+use crate::{CrossOrigin, ScriptLoader};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -301,200 +307,4 @@ pub fn is_flexpa_link_error(value: &JsValue) -> bool {
     value.is_instance_of::<js_sys::Error>()
         && value.unchecked_ref::<js_sys::Error>().name() == ERROR_NAME
         && field(value, "code").is_ok_and(|c| c.is_string())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing the LinkConfig.
-
-fn link_config(value: &JsValue) -> Result<LinkConfig, JsValue> {
-    if !value.is_object() {
-        return Err(config_error(
-            "the config must be an object with a publishableKey",
-        ));
-    }
-    let key = string_field(value, "publishableKey")?
-        .ok_or_else(|| config_error("publishableKey is required"))?;
-    let mut config = LinkConfig::new(key).map_err(to_js_error)?;
-
-    let user = field(value, "user")?;
-    if !user.is_undefined() && !user.is_null() {
-        match string_field(&user, "externalId") {
-            Ok(Some(id)) if user.is_object() => config = config.user_external_id(id),
-            _ => {
-                return Err(config_error(
-                    "user must be an object with a string externalId",
-                ))
-            }
-        }
-    }
-    match string_field(value, "usage")?.as_deref() {
-        None => {}
-        Some("ONE_TIME") => config = config.usage(Usage::OneTime),
-        Some("MULTIPLE") => config = config.usage(Usage::Multiple),
-        Some(_) => return Err(config_error(r#"usage must be "ONE_TIME" or "MULTIPLE""#)),
-    }
-    if let Some(endpoint) = string_field(value, "endpoint")? {
-        config = config.endpoint(endpoint);
-    }
-    if let Some(strict) = bool_field(value, "strict")? {
-        config = config.strict(strict);
-    }
-    if let Some(auto_exit) = bool_field(value, "autoExit")? {
-        config = config.auto_exit(auto_exit);
-    }
-    if let Some(f) = function_field(value, "onSuccess")? {
-        config =
-            config.on_success(move |token| call(&f, &JsValue::from_str(token.expose_secret())));
-    }
-    if let Some(f) = function_field(value, "onExit")? {
-        config = config.on_exit(move |reason| {
-            call(
-                &f,
-                &reason.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&r)),
-            )
-        });
-    }
-    if let Some(f) = function_field(value, "onLoad")? {
-        config = config.on_load(move || call(&f, &JsValue::UNDEFINED));
-    }
-
-    // Any other own key goes to FlexpaLink.create unchanged, as the script itself accepts
-    // unknown keys (e.g. `brandColor` in older releases).
-    for key in Object::keys(value.unchecked_ref::<Object>())
-        .iter()
-        .filter_map(|k| k.as_string())
-    {
-        if crate::browser::config::KNOWN_KEYS.contains(&key.as_str()) {
-            continue;
-        }
-        let v = field(value, &key)?;
-        let option = if let Some(b) = v.as_bool() {
-            OptionValue::Bool(b)
-        } else if let Some(n) = v.as_f64() {
-            OptionValue::Number(n)
-        } else if let Some(s) = v.as_string() {
-            OptionValue::String(s)
-        } else if v.is_undefined() {
-            continue;
-        } else if v.is_function() || v.is_symbol() || v.is_bigint() {
-            return Err(config_error(&format!(
-                "option {key} must be a string, number, boolean or JSON value"
-            )));
-        } else {
-            let json = js_sys::JSON::stringify(&v)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| {
-                    config_error(&format!("option {key} is not serializable to JSON"))
-                })?;
-            OptionValue::Json(json)
-        };
-        config = config.option(key, option);
-    }
-    Ok(config)
-}
-
-/// Calls a JavaScript callback. What it throws is reported like an uncaught exception
-/// (`reportError`), not thrown into the middle of the crate's message handling.
-fn call(f: &Function, arg: &JsValue) {
-    if let Err(thrown) = f.call1(&JsValue::UNDEFINED, arg) {
-        let global = js_sys::global();
-        let report = Reflect::get(&global, &"reportError".into())
-            .ok()
-            .and_then(|r| r.dyn_into::<Function>().ok());
-        match report {
-            Some(report) => drop(report.call1(&global, &thrown)),
-            None => {
-                let console =
-                    Reflect::get(&global, &"console".into()).unwrap_or(JsValue::UNDEFINED);
-                if let Ok(error) =
-                    Reflect::get(&console, &"error".into()).and_then(|e| e.dyn_into::<Function>())
-                {
-                    let _ = error.call1(&console, &thrown);
-                }
-            }
-        }
-    }
-}
-
-fn field(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(object, &JsValue::from_str(key))
-        .map_err(|_| config_error(&format!("cannot read {key}")))
-}
-
-fn string_field(object: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    let v = field(object, key)?;
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| config_error(&format!("{key} must be a string")))
-}
-
-fn bool_field(object: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
-    let v = field(object, key)?;
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| config_error(&format!("{key} must be a boolean")))
-}
-
-fn function_field(object: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
-    let v = field(object, key)?;
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| config_error(&format!("{key} must be a function")))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors.
-
-const ERROR_NAME: &str = "FlexpaLinkError";
-
-/// The stable `code` of the JavaScript error for `error`: [`Error::code`].
-pub fn error_code(error: &Error) -> &'static str {
-    error.code()
-}
-
-fn js_error(code: &str, message: &str) -> js_sys::Error {
-    let error = js_sys::Error::new(message);
-    error.set_name(ERROR_NAME);
-    let _ = Reflect::set(&error, &"code".into(), &JsValue::from_str(code));
-    error
-}
-
-fn to_js_error(error: Error) -> JsValue {
-    let e = js_error(error.code(), &error.to_string());
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&e, &JsValue::from_str(key), &value);
-    };
-    match &error {
-        Error::ScriptFailed { src }
-        | Error::MissingGlobal { src }
-        | Error::TagOptionsNotApplied { src } => set("src", src.into()),
-        Error::Timeout { src, timeout } => {
-            set("src", src.into());
-            set("timeoutMs", JsValue::from_f64(timeout.as_millis() as f64));
-        }
-        Error::Exited {
-            reason: Some(reason),
-        } => set("reason", reason.into()),
-        Error::Thrown { method, .. } => set("method", JsValue::from_str(method)),
-        _ => {}
-    }
-    e.into()
-}
-
-fn config_error(message: &str) -> JsValue {
-    js_error("INVALID_CONFIG", message).into()
-}
-
-fn destroyed() -> JsValue {
-    js_error("DESTROYED", "this Flexpa Link session was destroyed").into()
 }
