@@ -130,6 +130,47 @@ pub fn put_cargo_bin_on_path() {
     }
 }
 
+/// Undoes what `cargo run` (the `cargo xtask` alias) adds to this process's environment, so that
+/// the commands xtask runs see the environment the user had, as when the tooling was shell
+/// scripts: the package variables of xtask itself (CARGO_PKG_NAME=xtask and the like would
+/// otherwise reach every tool that cargo does not override them for), and the entries cargo put
+/// on LD_LIBRARY_PATH (xtask's target directory and the toolchain's own libraries, which a
+/// different rustc, such as Debian's on the Debian route, must not pick up).
+pub fn undo_cargo_run(root: &Path) {
+    let toolchain = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .and_then(|cargo| Some(cargo.parent()?.parent()?.to_owned()));
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        let from_cargo_run = matches!(
+            key,
+            "CARGO"
+                | "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        ) || key.starts_with("CARGO_PKG_");
+        if from_cargo_run {
+            std::env::remove_var(key);
+        }
+    }
+    let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") else {
+        return;
+    };
+    let target = target_dir(root);
+    let kept: Vec<PathBuf> = std::env::split_paths(&paths)
+        .filter(|p| {
+            !p.starts_with(&target) && !toolchain.as_ref().is_some_and(|t| p.starts_with(t))
+        })
+        .collect();
+    if kept.is_empty() {
+        std::env::remove_var("LD_LIBRARY_PATH");
+    } else if let Ok(joined) = std::env::join_paths(kept) {
+        std::env::set_var("LD_LIBRARY_PATH", joined);
+    }
+}
+
 fn set_default(key: &str, value: impl Into<OsString>) {
     if std::env::var_os(key).is_none_or(|v| v.is_empty()) {
         std::env::set_var(key, value.into());
@@ -296,6 +337,26 @@ mod tests {
             cmd::display(&clippy),
             "cargo clippy --target wasm32-unknown-unknown -p x"
         );
+    }
+
+    #[test]
+    fn undoes_what_cargo_sets_for_xtask() {
+        // `cargo test` sets the same variables for this test binary as `cargo run` for xtask.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+        let cargo = PathBuf::from(std::env::var_os("CARGO").unwrap());
+        let toolchain = cargo.parent().unwrap().parent().unwrap().to_owned();
+        undo_cargo_run(root);
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_none());
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_none());
+        let ld = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
+        for p in std::env::split_paths(&ld) {
+            assert!(
+                !p.starts_with(target_dir(root)) && !p.starts_with(&toolchain),
+                "{}",
+                p.display()
+            );
+        }
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn root() -> PathBuf {
 
 fn run(args: &[String]) -> Result {
     let root = root();
+    env::undo_cargo_run(&root);
     let (command, rest) = match args.split_first() {
         Some((c, rest)) => (c.as_str(), rest),
         None => return Err(Fail::usage(USAGE)),
