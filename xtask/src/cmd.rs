@@ -55,8 +55,11 @@ pub fn display(cmd: &Command) -> String {
     words.push(cmd.get_program().to_string_lossy().into_owned());
     words.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
     let mut line = words.join(" ");
+    // The directory only when it is not where xtask runs (the wrappers run it in the root).
     if let Some(dir) = cmd.get_current_dir() {
-        line = format!("(cd {} && {line})", dir.display());
+        if std::env::current_dir().ok().as_deref() != Some(dir) {
+            line = format!("(cd {} && {line})", dir.display());
+        }
     }
     line
 }

@@ -47,7 +47,7 @@ fn run(args: &[String]) -> Result {
     env::undo_cargo_run(&root);
     let (command, rest) = match args.split_first() {
         Some((c, rest)) => (c.as_str(), rest),
-        None => return Err(Fail::usage(USAGE)),
+        None => return Err(Fail::usage(format!("which command?\n\n{USAGE}"))),
     };
     let help = rest.iter().any(|a| a == "-h" || a == "--help");
     let usage = match command {
@@ -89,7 +89,11 @@ fn main() -> ExitCode {
             let mut lines = e.msg.lines();
             eprintln!("error: {}", lines.next().unwrap_or(""));
             for line in lines {
-                eprintln!("  {line}");
+                if line.is_empty() {
+                    eprintln!();
+                } else {
+                    eprintln!("  {line}");
+                }
             }
             ExitCode::from(u8::try_from(e.code).unwrap_or(1).max(1))
         }
