@@ -5,8 +5,8 @@
 //   node bench/minimal-check.mjs [DIR]
 //
 // DIR holds index.html, app.js and app_bg.wasm of examples/minimal (default
-// test-output/examples/minimal, as `scripts/build-example.sh minimal DIR` or the examples-wasm
-// step of scripts/test.sh write it; target/bench/size-only/crate from bench/size.sh works with
+// test-output/examples/minimal, as `cargo xtask examples minimal DIR` or the examples-wasm
+// step of scripts/test.sh write it; target/bench/size-only/crate from `cargo xtask bench size` works with
 // examples/minimal/index.html copied in). Nothing leaves the machine: every request is answered
 // by a route (https://js.flexpa.com/v1/ with sandbox/flexpa-link.js, https://link.flexpa.com/
 // with a stand-in Link app page that posts SUCCESS to the opener as the protocol says), and any

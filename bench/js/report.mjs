@@ -1,4 +1,4 @@
-// Turns the results of scripts/bench.sh into one table (stdout) and BENCHMARKS.md.
+// Turns the results of `cargo xtask bench` into one table (stdout) and BENCHMARKS.md.
 //
 //   node bench/js/report.mjs --results target/bench/results --out BENCHMARKS.md
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
@@ -241,7 +241,7 @@ const shared = busyNow.length
 
 const md = `# Benchmarks
 
-Measured by \`scripts/bench.sh\` on ${meta.date}, commit ${meta.commit}. Re-run it to refresh this file
+Measured by \`cargo xtask bench\` on ${meta.date}, commit ${meta.commit}. Re-run it to refresh this file
 (it is the benchmark command, not part of the test command).
 
 ## Summary

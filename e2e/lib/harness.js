@@ -11,21 +11,21 @@ import { chromium } from "playwright-core";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const OUTPUT = process.env.E2E_OUTPUT || join(ROOT, "test-output", "e2e");
 
-/** The demo server binary (scripts/e2e.sh builds it). */
+/** The demo server binary (cargo xtask e2e builds it). */
 export const SERVER_BIN =
   process.env.DEMO_SERVER_BIN ||
   join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "flexpa-link-demo-server");
 
-/** The built frontends, one directory per example (scripts/e2e.sh builds them). */
+/** The built frontends, one directory per example (cargo xtask e2e builds them). */
 export const APPS_DIR = process.env.E2E_APPS_DIR || join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "demo");
 
 /** The vanilla frontend's static files. */
 export const VANILLA_DIR = join(APPS_DIR, "vanilla");
 
-/** Asserts that `dir` holds a frontend built by scripts/build-example.sh. */
+/** Asserts that `dir` holds a frontend built by cargo xtask examples. */
 export function assertBuilt(dir) {
   if (!existsSync(join(dir, "index.html")) || !existsSync(join(dir, "app_bg.wasm"))) {
-    throw new Error(`${dir} has no built frontend: scripts/e2e.sh builds it (scripts/build-example.sh all ${APPS_DIR})`);
+    throw new Error(`${dir} has no built frontend: cargo xtask e2e builds it (cargo xtask examples all ${APPS_DIR})`);
   }
 }
 
@@ -44,7 +44,7 @@ const CHROMIUM_ARGS = [
 /** Headless Chromium. */
 export async function launchBrowser() {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/setup.sh does)`);
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (cargo xtask setup does)`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
@@ -67,7 +67,7 @@ export async function newPage(browser) {
  */
 export async function startServer({ staticDir, env = {}, args = [] } = {}) {
   if (!existsSync(SERVER_BIN)) {
-    throw new Error(`${SERVER_BIN} not found: cargo build -p flexpa-link-demo-server (scripts/e2e.sh does)`);
+    throw new Error(`${SERVER_BIN} not found: cargo build -p flexpa-link-demo-server (cargo xtask e2e does)`);
   }
   const childEnv = { ...process.env, ...env };
   // Sandbox mode: no real keys, whatever the caller's shell has.

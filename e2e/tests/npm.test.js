@@ -1,5 +1,5 @@
 // The same flow from plain JavaScript, through the packed npm package: the tarball of
-// `npm pack` (scripts/npm-package.sh pack) installed into a scratch project, imported by a
+// `npm pack` (cargo xtask npm pack) installed into a scratch project, imported by a
 // plain HTML page (e2e/npm-page/) served by the demo server in sandbox mode.
 
 import { after, before, describe, test } from "node:test";
@@ -30,7 +30,7 @@ function tarball() {
         .map((f) => join(dir, f))
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
     : [];
-  assert.ok(found.length > 0, "no npm/flexpa-link-*.tgz: scripts/e2e.sh packs it (scripts/npm-package.sh pack)");
+  assert.ok(found.length > 0, "no npm/flexpa-link-*.tgz: cargo xtask e2e packs it (cargo xtask npm pack)");
   return found[0];
 }
 

@@ -1,6 +1,6 @@
 // The npm package's JavaScript API in headless Chromium (the system /usr/bin/chromium through
 // playwright-core), loaded from the installed tarball ($FLEXPA_LINK_NPM_DIR, set by
-// scripts/npm-package.sh test). The Link script is the repository's protocol-faithful stand-in
+// cargo xtask npm test). The Link script is the repository's protocol-faithful stand-in
 // (sandbox/flexpa-link.js); the Link app is a small page on another origin (localhost vs
 // 127.0.0.1) that posts the protocol's messages, so the script's origin check is real.
 

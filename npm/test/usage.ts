@@ -1,4 +1,4 @@
-// Type-checked by `scripts/npm-package.sh test` against the installed tarball: what a
+// Type-checked by `cargo xtask npm test` against the installed tarball: what a
 // TypeScript user writes must compile, and each misuse marked @ts-expect-error must not.
 import init, {
   isFlexpaLinkError,
