@@ -515,7 +515,9 @@ impl Client {
         *cached = None;
         let requested_at = Instant::now();
         let response = self.request_application_token().await?;
-        let lifetime = Duration::from_secs(response.expires_in);
+        // A day at most: a token is never cached longer than that, whatever the answer says
+        // (and an absurd `expires_in` cannot overflow the clock).
+        let lifetime = Duration::from_secs(response.expires_in.min(86_400));
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         *cached = Some((
             response.access_token.clone(),

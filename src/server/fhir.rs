@@ -63,6 +63,9 @@ use crate::credentials::InvalidValue;
 
 /// The wait before retrying a "still syncing" answer that names no delay.
 const DEFAULT_SYNC_RETRY: Duration = Duration::from_secs(2);
+/// The shortest wait between "still syncing" retries, whatever the server says: a
+/// `Retry-After: 0` must not turn the sync wait into a busy loop of requests.
+const MIN_SYNC_RETRY: Duration = Duration::from_millis(250);
 
 /// A patient's (or an application's) view of Flexpa's FHIR API: one access token, the client's
 /// connection pool and limits. Cheap to clone. Made by [`Client::fhir`].
@@ -205,7 +208,9 @@ impl Fhir {
                 Outcome::Done(value) => return Ok(value),
                 Outcome::Syncing { retry_after } => {
                     let waited = start.elapsed();
-                    let wait = retry_after.unwrap_or(DEFAULT_SYNC_RETRY);
+                    let wait = retry_after
+                        .unwrap_or(DEFAULT_SYNC_RETRY)
+                        .max(MIN_SYNC_RETRY);
                     if waited.saturating_add(wait) > self.sync_wait {
                         return Err(Error::StillSyncing {
                             retry_after,

@@ -877,3 +877,38 @@ async fn large_reads_can_keep_each_resource_as_json_text() {
     let all: Vec<RawResource> = fhir.search_all("ExplanationOfBenefit", &[]).await.unwrap();
     assert_eq!(all.len(), 3);
 }
+
+#[tokio::test]
+async fn a_zero_retry_after_does_not_turn_the_sync_wait_into_a_busy_loop() {
+    let s = Standin::always(
+        Reply::json(429, &outcome("transient", "")).with_header("retry-after", "0"),
+    )
+    .await;
+    let client = builder(&s.url())
+        .sync_wait(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let err = client
+        .fhir(&access())
+        .read::<Value>("Patient", "p")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StillSyncing { .. }), "{err:?}");
+    // One request, then one every 250 ms at most within the 1 s budget.
+    assert!(s.request_count() <= 5, "{} requests", s.request_count());
+}
+
+#[tokio::test]
+async fn an_absurd_application_token_lifetime_is_capped_not_a_panic() {
+    let s = Standin::always(app_token(1, u64::MAX)).await;
+    let client = builder(&s.url()).build().unwrap();
+    assert_eq!(
+        client.application_token().await.unwrap().expose_secret(),
+        "app-token-1"
+    );
+    assert_eq!(
+        client.application_token().await.unwrap().expose_secret(),
+        "app-token-1"
+    );
+    assert_eq!(s.request_count(), 1);
+}
