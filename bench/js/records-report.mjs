@@ -1,6 +1,7 @@
-// Turns the results of bench/records.sh into a markdown section: prints it, writes
-// RESULTS/records.md (which report.mjs includes in a full scripts/bench.sh run) and puts it
-// into OUT between the records markers (appended when OUT has none yet).
+// Turns the results of `cargo xtask bench records` (xtask/src/bench/records.rs) into a markdown
+// section: prints it, writes RESULTS/records.md (which report.mjs includes in a full
+// `cargo xtask bench` run) and, given --out, puts it into OUT between the records markers
+// (appended when OUT has none yet).
 //
 //   node bench/js/records-report.mjs --results target/bench/results --out BENCHMARKS.md
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -98,10 +99,10 @@ const diagTable = [
   ...diagRows,
 ].join("\n");
 
-const section = `<!-- records:begin (written by bench/records.sh; do not edit by hand) -->
+const section = `<!-- records:begin (written by cargo xtask bench records; do not edit by hand) -->
 ## 4. Server: FHIR records
 
-Measured by \`bench/records.sh\` (also a section of \`scripts/bench.sh\`) on ${meta.date}, commit ${meta.commit}.
+Measured by \`cargo xtask bench records\` (also section 4 of \`cargo xtask bench\`) on ${meta.date}, commit ${meta.commit}.
 One local stand-in (\`bench-standin\`, hyper, HTTP/1.1) serves one patient's synthetic records, made once at
 start-up and the same on every run: \`GET /fhir/Patient/$PATIENT_ID/$everything\` is a searchset Bundle of
 ${n0(bodies.everything_entries)} resources (ExplanationOfBenefits with line items and adjudications, and the Patient, Coverage,

@@ -21,7 +21,7 @@ const meta = Object.fromEntries(
   read("meta.txt").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
 const commands = read("commands.txt").trim();
-// Section 4, written by bench/records.sh (absent if that section did not run).
+// Section 4, written by `cargo xtask bench records` (absent if that section did not run).
 const records = existsSync(join(dir, "records.md")) ? read("records.md") : "";
 
 const n0 = (x) => Math.round(x).toLocaleString("en-US");

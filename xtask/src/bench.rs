@@ -9,6 +9,8 @@
 //!   3. browser: load() to ready against a plain <script> tag (median of 50 page loads in
 //!      headless /usr/bin/chromium), and 10,000 create/open/close cycles counting iframes,
 //!      window message listeners, wasm memory pages and the JS heap;
+//!   4. records: the crate's FHIR client and @flexpa/node-sdk, $everything of a ~20 MB Bundle and
+//!      a 10-page search (bench/records.rs, which also runs alone: `cargo xtask bench records`);
 //!
 //! then prints one table and writes BENCHMARKS.md (machine, versions, commands, table, goals).
 //! `cargo xtask bench size` runs only part 1 and prints the sizes, for iterating on size.
@@ -23,17 +25,25 @@ use crate::cmd::{self, cmd, Fail, Result};
 use crate::env::{self, Toolchain, WASM_TARGET};
 use crate::{examples, lock};
 
+mod records;
+
 pub const USAGE: &str = "\
-cargo xtask bench              the full run (about 6 minutes on 2 cores once built); writes BENCHMARKS.md
+cargo xtask bench              the full run (about 6 minutes on 2 cores once built, plus a few for
+                               the records); writes BENCHMARKS.md
 BENCH_QUICK=1 cargo xtask bench  a smoke run with small counts (numbers not meaningful)
 cargo xtask bench size [--names]
                                only the wasm size part (same builds, same flags), no BENCHMARKS.md;
                                --names also keeps a names (-g) copy of the crate app for twiggy:
                                target/bench/size-only/names/app_bg.wasm
+cargo xtask bench records      only section 4, the FHIR records (a few minutes on 2 cores once
+                               built); writes its section of BENCHMARKS.md (BENCH_QUICK=1 works too)
 
-Knobs: BENCH_REQUESTS (20000), BENCH_WARMUP (500), BENCH_REPS (3: each server row is the median
-of this many interleaved runs), BENCH_LOADS (50), BENCH_CYCLES (10000), BENCH_CYCLE_WARMUP (100),
-BENCH_OUT (BENCHMARKS.md at the repo root).
+Knobs: BENCH_REQUESTS (20000), BENCH_WARMUP (500), BENCH_REPS (3: each server and records row is
+the median of this many interleaved runs), BENCH_LOADS (50), BENCH_CYCLES (10000),
+BENCH_CYCLE_WARMUP (100), BENCH_OUT (BENCHMARKS.md at the repo root); for the records:
+BENCH_RECORDS_EVERYTHING (20 iterations), BENCH_RECORDS_SEARCH (50 iterations of 10 pages),
+BENCH_RECORDS_WARMUP (2), BENCH_RECORDS_BYTES (20000000), and, run alone, BENCH_RESULTS
+(target/bench/results).
 Needs: the wasm32 toolchain and wasm-bindgen (cargo xtask setup), Node 20 + npm,
 /usr/bin/chromium, gzip. wasm-opt comes from npm (binaryen, bench/js/package.json): Debian's
 binaryen 108 cannot parse the table.fill that wasm-bindgen 0.2.130 emits.";
@@ -49,6 +59,7 @@ pub fn main(root: &Path, args: &[String]) -> Result {
         [] => full(root, &tc),
         ["size"] => size_only(root, &tc, false),
         ["size", "--names"] => size_only(root, &tc, true),
+        ["records"] => records::main(root, &tc),
         _ => Err(Fail::usage(USAGE)),
     }
 }
@@ -63,9 +74,34 @@ struct Bench<'a> {
     busy: Vec<String>,
 }
 
-impl Bench<'_> {
+impl<'a> Bench<'a> {
+    /// A benchmark run that lists its commands in the file `commands` (created empty), if any.
+    fn new(root: &'a Path, tc: &'a Toolchain, commands: Option<&Path>) -> Result<Bench<'a>> {
+        let commands = match commands {
+            Some(path) => Some(
+                File::create(path)
+                    .map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        Ok(Bench {
+            root,
+            tc,
+            commands,
+            wasm_opt: PathBuf::new(),
+            busy: Vec::new(),
+        })
+    }
+
     fn record(&mut self, c: &Command) {
         let line = cmd::display(c).replace(&format!("{}/", self.root.display()), "");
+        if let Some(f) = &mut self.commands {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    /// A line in the commands list that is not a command run here (a note, or a section).
+    fn note(&mut self, line: &str) {
         if let Some(f) = &mut self.commands {
             let _ = writeln!(f, "{line}");
         }
@@ -76,11 +112,17 @@ impl Bench<'_> {
         cmd::run(c)
     }
 
-    /// Runs, echoes its stdout and appends it to `log` (as `| tee -a`).
-    fn run_tee(&mut self, c: &mut Command, log: &Path) -> Result<String> {
+    /// Runs, echoes its stdout and appends it to `log` (as `| tee -a`), with `fields` (JSON
+    /// members such as `"load":"0.5"`, or "") added to each JSON object line.
+    fn run_tee(&mut self, c: &mut Command, log: &Path, fields: &str) -> Result<String> {
         self.record(c);
         println!("+ {}", cmd::display(c));
         let out = cmd::output(c)?;
+        let out = out
+            .lines()
+            .map(|line| with_fields(line, fields))
+            .collect::<Vec<_>>()
+            .join("\n");
         println!("{out}");
         let mut f = OpenOptions::new()
             .create(true)
@@ -130,12 +172,193 @@ impl Bench<'_> {
                 ["rustc", "cc1", "cc1plus", "ld", "rust-lld", "wasm-opt"].contains(&p.trim())
             })
             .count();
-        let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-        self.busy.push(format!(
-            "{label}:{busy}:{}",
-            load.split(' ').next().unwrap_or("")
-        ));
+        self.busy.push(format!("{label}:{busy}:{}", load_average()));
     }
+
+    /// Builds the native benchmark programs (bench-standin, bench-loadgen, bench-records) with
+    /// the bench-native profile; returns the directory they are in.
+    fn build_native(&mut self) -> Result<PathBuf> {
+        self.run(
+            cmd(
+                "cargo",
+                [
+                    "build",
+                    "--profile",
+                    "bench-native",
+                    "-p",
+                    "flexpa-link-bench-loadgen",
+                ],
+            )
+            .current_dir(self.root),
+        )?;
+        Ok(env::target_dir(self.root).join("bench-native"))
+    }
+
+    /// `npm ci` in bench/js when any of `modules` is missing from its node_modules.
+    fn npm_ci_unless_there(&mut self, modules: &[&str]) -> Result {
+        let js = self.root.join("bench/js");
+        if modules
+            .iter()
+            .all(|m| js.join("node_modules").join(m).is_dir())
+        {
+            return Ok(());
+        }
+        // playwright-core only drives /usr/bin/chromium: no browser is downloaded.
+        self.run(
+            cmd("npm", ["ci", "--no-audit", "--no-fund"])
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                .current_dir(&js),
+        )
+    }
+
+    /// Starts bench-standin on the stand-in's core with `args` (after `--addr 127.0.0.1:0`), its
+    /// output in `log`, and waits until it listens: the guard that stops it, and its base URL.
+    fn start_standin(
+        &mut self,
+        pin: &Pinning,
+        bin: &Path,
+        args: &[&str],
+        log: &Path,
+    ) -> Result<(Standin, String)> {
+        let file = File::create(log)
+            .map_err(|e| Fail::new(format!("cannot write {}: {e}", log.display())))?;
+        let mut c = pin.server(&bin.join("bench-standin"));
+        c.args(["--addr", "127.0.0.1:0"]).args(args);
+        self.record(&c);
+        c.stdout(file.try_clone().map_err(|e| Fail::new(e.to_string()))?)
+            .stderr(file);
+        let mut standin = Standin(c.spawn().map_err(|e| {
+            Fail::new(format!(
+                "cannot start {}: {e} (built by `cargo build --profile bench-native -p flexpa-link-bench-loadgen`)",
+                bin.join("bench-standin").display()
+            ))
+        })?);
+        // Up to 30 s: given records to serve, it makes them before it listens.
+        for _ in 0..300 {
+            let text = fs::read_to_string(log).unwrap_or_default();
+            if let Some(url) = text.lines().find_map(|l| l.strip_prefix("listening on ")) {
+                return Ok((standin, url.trim().to_owned()));
+            }
+            if let Ok(Some(status)) = standin.0.try_wait() {
+                return Err(Fail::new(format!(
+                    "the stand-in exited ({status}) before listening:\n{text}"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let text = fs::read_to_string(log).unwrap_or_default();
+        Err(Fail::new(format!(
+            "the stand-in did not listen within 30 s:\n{text}"
+        )))
+    }
+}
+
+/// `line` with `fields` put first into it when it is a JSON object and `fields` is not empty:
+/// ("{\"a\":1}", "\"load\":\"0.5\"") -> "{\"load\":\"0.5\",\"a\":1}".
+fn with_fields(line: &str, fields: &str) -> String {
+    match line.strip_prefix('{') {
+        Some(rest) if !fields.is_empty() => format!("{{{fields},{rest}"),
+        _ => line.to_owned(),
+    }
+}
+
+/// The 1-minute load average, as /proc/loadavg has it ("" where there is none).
+fn load_average() -> String {
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    load.split(' ').next().unwrap_or("").to_owned()
+}
+
+/// Where the stand-in and the clients run: the stand-in on the last core and every client on
+/// the others, when taskset is installed and there are two cores or more, so that the server
+/// never takes CPU from the client being measured.
+struct Pinning {
+    cores: usize,
+    taskset: bool,
+}
+
+impl Pinning {
+    fn detect() -> Pinning {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Pinning {
+            cores,
+            taskset: cmd::which("taskset").is_some() && cores >= 2,
+        }
+    }
+
+    fn server_cpus(&self) -> String {
+        format!("{}", self.cores.saturating_sub(1))
+    }
+
+    fn client_cpus(&self) -> String {
+        format!("0-{}", self.cores.saturating_sub(2))
+    }
+
+    /// `program`, on the stand-in's core.
+    fn server(&self, program: &Path) -> Command {
+        self.pinned(program, self.server_cpus())
+    }
+
+    /// `program`, on the clients' cores.
+    fn client(&self, program: &Path) -> Command {
+        self.pinned(program, self.client_cpus())
+    }
+
+    fn pinned(&self, program: &Path, cpus: String) -> Command {
+        if self.taskset {
+            cmd(
+                "taskset",
+                ["-c".as_ref(), cpus.as_ref(), program.as_os_str()],
+            )
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// For the report.
+    fn describe(&self) -> String {
+        if self.taskset {
+            format!(
+                "stand-in pinned to CPU {}, each client process to CPU {} (taskset)",
+                self.server_cpus(),
+                self.client_cpus()
+            )
+        } else {
+            "no pinning (taskset missing or 1 core): stand-in and clients share the cores"
+                .to_owned()
+        }
+    }
+}
+
+/// The body of GET `url`, trimmed. Node's fetch, which every benchmark run has: xtask has
+/// no HTTP client of its own.
+fn fetch_text(url: &str) -> Result<String> {
+    cmd::output(&mut cmd(
+        "node",
+        [
+            "-e",
+            "fetch(process.argv[1]).then(r => r.text()).then(t => console.log(t.trim()))",
+            url,
+        ],
+    ))
+}
+
+/// Fails naming the first of `tools` (names on PATH or absolute paths) that is missing.
+fn need(tools: &[&str]) -> Result {
+    for tool in tools {
+        if cmd::which(tool).is_none() && !cmd::is_executable(Path::new(tool)) {
+            return Err(Fail::new(format!(
+                "missing: {tool} (cargo xtask setup installs it)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether BENCH_QUICK=1: a smoke run with small counts.
+fn quick() -> bool {
+    std::env::var("BENCH_QUICK").as_deref() == Ok("1")
 }
 
 fn knob(name: &str, default: u64) -> Result<u64> {
@@ -223,13 +446,8 @@ fn npm_wasm_opt(root: &Path) -> Result<PathBuf> {
 
 fn size_only(root: &Path, tc: &Toolchain, names: bool) -> Result {
     examples::check_wasm_bindgen(root)?;
-    let mut b = Bench {
-        root,
-        tc,
-        commands: None,
-        wasm_opt: npm_wasm_opt(root)?,
-        busy: Vec::new(),
-    };
+    let mut b = Bench::new(root, tc, None)?;
+    b.wasm_opt = npm_wasm_opt(root)?;
     let work = env::target_dir(root).join("bench/size-only");
     let (krate, hand) = size_builds(&mut b, &work, names)?;
     let [cw, cwg, cj, cjg] = app_sizes(&krate)?;
@@ -281,7 +499,7 @@ impl Drop for Standin {
 }
 
 fn full(root: &Path, tc: &Toolchain) -> Result {
-    let quick = std::env::var("BENCH_QUICK").as_deref() == Ok("1");
+    let quick = quick();
     let q = |full: u64, quick_value: u64| if quick { quick_value } else { full };
     let requests = knob("BENCH_REQUESTS", q(20000, 2000))?;
     let warmup = knob("BENCH_WARMUP", q(500, 100))?;
@@ -289,6 +507,7 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     let cycles = knob("BENCH_CYCLES", q(10000, 500))?;
     let cycle_warmup = knob("BENCH_CYCLE_WARMUP", 100)?;
     let reps = knob("BENCH_REPS", q(3, 1))?;
+    let records_params = records::Params::from_env(quick)?;
     let out = std::env::var_os("BENCH_OUT")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("BENCHMARKS.md"));
@@ -298,41 +517,12 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     let results = work.join("results");
     cmd::rmdir(&results)?;
     cmd::mkdir(&results)?;
-    let commands = File::create(results.join("commands.txt")).map_err(|e| {
-        Fail::new(format!(
-            "cannot write {}/commands.txt: {e}",
-            results.display()
-        ))
-    })?;
 
     println!("\n== toolchain");
     let wb_cli = examples::check_wasm_bindgen(root)?;
-    for tool in ["node", "npm", "gzip", "/usr/bin/chromium"] {
-        if cmd::which(tool).is_none() && !cmd::is_executable(Path::new(tool)) {
-            return Err(Fail::new(format!(
-                "missing: {tool} (cargo xtask setup installs it)"
-            )));
-        }
-    }
-    let mut b = Bench {
-        root,
-        tc,
-        commands: Some(commands),
-        wasm_opt: PathBuf::new(),
-        busy: Vec::new(),
-    };
-    let js = root.join("bench/js");
-    if ["@flexpa/node-sdk", "binaryen", "playwright-core"]
-        .iter()
-        .any(|m| !js.join("node_modules").join(m).is_dir())
-    {
-        // playwright-core only drives /usr/bin/chromium: no browser is downloaded.
-        b.run(
-            cmd("npm", ["ci", "--no-audit", "--no-fund"])
-                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-                .current_dir(&js),
-        )?;
-    }
+    need(&["node", "npm", "gzip", "/usr/bin/chromium"])?;
+    let mut b = Bench::new(root, tc, Some(&results.join("commands.txt")))?;
+    b.npm_ci_unless_there(&["@flexpa/node-sdk", "binaryen", "playwright-core"])?;
     b.wasm_opt = npm_wasm_opt(root)?;
 
     println!("\n== build: wasm32 release (examples/minimal, bench/handwritten-minimal, bench/browser-harness)");
@@ -343,20 +533,7 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
 
     println!("\n== build: native server benchmark (profile bench-native)");
     b.sample_busy("build-native");
-    b.run(
-        cmd(
-            "cargo",
-            [
-                "build",
-                "--profile",
-                "bench-native",
-                "-p",
-                "flexpa-link-bench-loadgen",
-            ],
-        )
-        .current_dir(root),
-    )?;
-    let bin = target.join("bench-native");
+    let bin = b.build_native()?;
 
     println!("\n== 1. wasm size");
     let rel = target.join(WASM_TARGET).join("release");
@@ -385,12 +562,7 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
         size_json(&size.join("handwritten-async"))?
     );
     write(&results.join("size.json"), &format!("{size_summary}\n"))?;
-    if let Some(f) = &mut b.commands {
-        let _ = writeln!(
-            f,
-            "gzip -9 -c FILE | wc -c   # for each .wasm and .js above"
-        );
-    }
+    b.note("gzip -9 -c FILE | wc -c   # for each .wasm and .js above");
     if cmd::which("twiggy").is_some() {
         // Where the bytes go (names kept with -g; same code as the measured file).
         b.bindgen_opt(
@@ -425,62 +597,14 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     println!("{size_summary}");
 
     println!("\n== 2. server: {requests} exchanges at concurrency 1 and 64, {reps} interleaved runs each");
-    // The stand-in on the last core and every client on the others, when there are two or more.
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let pin = cmd::which("taskset").is_some() && cores >= 2;
-    let pinned = |program: &Path, cpus: String| -> Command {
-        if pin {
-            cmd(
-                "taskset",
-                ["-c".as_ref(), cpus.as_ref(), program.as_os_str()],
-            )
-        } else {
-            Command::new(program)
-        }
-    };
-    let server_cpus = format!("{}", cores.saturating_sub(1));
-    let client_cpus = format!("0-{}", cores.saturating_sub(2));
-    let pinning = if pin {
-        format!("stand-in pinned to CPU {server_cpus}, each client process to CPU {client_cpus} (taskset)")
-    } else {
-        "no pinning (taskset missing or 1 core): stand-in and clients share the cores".to_owned()
-    };
-    let standin_log = results.join("standin.log");
-    let log = File::create(&standin_log)
-        .map_err(|e| Fail::new(format!("cannot write {}: {e}", standin_log.display())))?;
-    let mut standin = pinned(&bin.join("bench-standin"), server_cpus.clone());
-    standin.args([
-        "--addr",
-        "127.0.0.1:0",
-        "--threads",
-        "1",
-        "--exit-after",
-        "1800",
-    ]);
-    b.record(&standin);
-    standin
-        .stdout(log.try_clone().map_err(|e| Fail::new(e.to_string()))?)
-        .stderr(log);
-    let standin = Standin(
-        standin
-            .spawn()
-            .map_err(|e| Fail::new(format!("cannot start bench-standin: {e}")))?,
-    );
-    let mut base_url = String::new();
-    for _ in 0..100 {
-        let text = fs::read_to_string(&standin_log).unwrap_or_default();
-        if let Some(url) = text.lines().find_map(|l| l.strip_prefix("listening on ")) {
-            base_url = url.trim().to_owned();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if base_url.is_empty() {
-        let text = fs::read_to_string(&standin_log).unwrap_or_default();
-        return Err(Fail::new(format!("the stand-in did not start:\n{text}")));
-    }
+    let pin = Pinning::detect();
+    let pinning = pin.describe();
+    let (standin, base_url) = b.start_standin(
+        &pin,
+        &bin,
+        &["--threads", "1", "--exit-after", "1800"],
+        &results.join("standin.log"),
+    )?;
     println!("stand-in at {base_url}; {pinning}");
 
     let server_jsonl = results.join("server.jsonl");
@@ -494,11 +618,11 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
             for client in ["crate", "reqwest", "reqwest-typed", "node-sdk"] {
                 b.sample_busy(&format!("server-{client}-{concurrency}"));
                 let mut c = if client == "node-sdk" {
-                    let mut c = pinned(Path::new("node"), client_cpus.clone());
+                    let mut c = pin.client(Path::new("node"));
                     c.arg(root.join("bench/js/node-sdk.mjs"));
                     c
                 } else {
-                    let mut c = pinned(&bin.join("bench-loadgen"), client_cpus.clone());
+                    let mut c = pin.client(&bin.join("bench-loadgen"));
                     c.args(["--client", client]);
                     c
                 };
@@ -512,7 +636,7 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
                     "--warmup",
                     &warm_s,
                 ]);
-                b.run_tee(&mut c, &server_jsonl)?;
+                b.run_tee(&mut c, &server_jsonl, "")?;
                 expected += requests + warmup;
             }
         }
@@ -571,10 +695,7 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     } else {
         println!("valgrind not installed: no instruction counts (apt-get install valgrind)");
     }
-    let served = cmd::output(&mut cmd(
-        "node",
-        ["-e", "fetch(process.argv[1] + \"/__bench/count\").then(r => r.text()).then(t => console.log(t.trim()))", &base_url],
-    ))?;
+    let served = fetch_text(&format!("{base_url}/__bench/count"))?;
     drop(standin);
     println!("stand-in served {served} successful exchanges (expected {expected})");
     if served != expected.to_string() {
@@ -606,11 +727,20 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     ]);
     let browser_json = results.join("browser.json");
     write(&browser_json, "")?;
-    b.run_tee(&mut c, &browser_json)?;
+    b.run_tee(&mut c, &browser_json, "")?;
+
+    println!(
+        "\n== 4. records: $everything of ~{} MB and a 10-page search, crate vs @flexpa/node-sdk",
+        records_params.bytes / 1_000_000
+    );
+    b.sample_busy("records");
+    // Its own commands go to its own list, which its section (records.md) shows.
+    records::run(root, tc, &records_params, &results, None)?;
+    b.note("cargo xtask bench records   # section 4 (its own commands are listed in its section)");
     b.sample_busy("done");
 
     println!("\n== machine and versions");
-    let meta = machine_and_versions(root, tc, &b, &wb_cli, cores)?
+    let meta = machine_and_versions(root, tc, &b, &wb_cli, pin.cores)?
         + &format!(
             "busy={}\nparams=requests {requests} (+{warmup} warm-up) x {reps} runs per server row, loads {loads}, cycles {cycles} (+{cycle_warmup} warm-up)\n",
             b.busy.join(" ")
@@ -629,31 +759,9 @@ fn machine_and_versions(
     wb_cli: &str,
     cores: usize,
 ) -> Result<String> {
-    let out = |c: &mut Command| cmd::output(c).unwrap_or_default();
-    let field = |text: &str, key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.trim().trim_matches('"').to_owned())
-            .unwrap_or_default()
-    };
-    let lscpu = out(&mut cmd("lscpu", [""; 0]));
-    let free = out(&mut cmd("free", ["-h"]));
-    let mem = free
-        .lines()
-        .find(|l| l.starts_with("Mem:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("");
-    let os = field(
-        &fs::read_to_string("/etc/os-release").unwrap_or_default(),
-        "PRETTY_NAME=",
-    );
     let mut rustc_wasm = tc.wasm_command("rustc")?;
-    let lock = root.join("Cargo.lock");
-    let mut m = vec![
-        format!("cpu={}", field(&lscpu, "Model name:")),
-        format!("cores={cores}"),
-        format!("mem={mem}"),
-        format!("os={os}, kernel {}", out(&mut cmd("uname", ["-r"]))),
+    let mut m = machine(cores);
+    m.extend([
         format!("rustc_native={}", out(&mut cmd("rustc", ["--version"]))),
         format!(
             "rustc_wasm={} (route: {})",
@@ -674,55 +782,108 @@ fn machine_and_versions(
             cmd::output(&mut cmd("twiggy", ["--version"]))
                 .unwrap_or_else(|_| "not installed (cargo install twiggy)".into())
         ),
-    ];
-    for c in [
-        "flexpa-link",
-        "wasm-bindgen",
-        "js-sys",
-        "web-sys",
-        "wasm-bindgen-futures",
-        "gloo-events",
-        "reqwest",
-        "hyper",
-        "tokio",
-        "rustls",
-        "serde_json",
-    ] {
-        m.push(format!(
-            "crate_{c}={}",
-            lock::locked_versions(&lock, c)?.join(" + ")
-        ));
-    }
+    ]);
+    m.extend(crate_versions(
+        root,
+        &[
+            "flexpa-link",
+            "wasm-bindgen",
+            "js-sys",
+            "web-sys",
+            "wasm-bindgen-futures",
+            "gloo-events",
+            "reqwest",
+            "hyper",
+            "tokio",
+            "rustls",
+            "serde_json",
+        ],
+    )?);
     for p in ["@flexpa/node-sdk", "playwright-core", "binaryen"] {
-        let pkg = root
-            .join("bench/js/node_modules")
-            .join(p)
-            .join("package.json");
-        let script = format!("require({:?}).version", pkg.to_string_lossy());
         m.push(format!(
             "npm_{p}={}",
-            out(&mut cmd("node", ["-p", &script]))
+            npm_version(root, p).unwrap_or_default()
         ));
     }
-    let commit = out(cmd("git", ["rev-parse", "--short", "HEAD"]).current_dir(root));
-    let clean = cmd::succeeds(
-        cmd(
-            "git",
-            ["diff", "--quiet", "HEAD", "--", "src", "Cargo.toml"],
-        )
-        .current_dir(root),
-    );
-    let dirty = if clean {
-        ""
-    } else {
-        " (with uncommitted changes to src/ or Cargo.toml)"
-    };
-    m.push(format!("commit={commit}{dirty}"));
-    m.push(format!(
-        "date={}",
-        out(&mut cmd("date", ["-u", "+%Y-%m-%d %H:%M UTC"]))
-    ));
+    m.push(format!("commit={}", commit(root, &["src", "Cargo.toml"])));
+    m.push(format!("date={}", now()));
     Ok(m.join("\n") + "\n")
+}
+
+/// A command's output, or "" if it fails: for the report's descriptive lines.
+fn out(c: &mut Command) -> String {
+    cmd::output(c).unwrap_or_default()
+}
+
+/// The `key=value` lines that describe the machine: cpu, cores, mem, os.
+fn machine(cores: usize) -> Vec<String> {
+    let field = |text: &str, key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .unwrap_or_default()
+    };
+    let lscpu = out(&mut cmd("lscpu", [""; 0]));
+    let free = out(&mut cmd("free", ["-h"]));
+    let mem = free
+        .lines()
+        .find(|l| l.starts_with("Mem:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("");
+    let os = field(
+        &fs::read_to_string("/etc/os-release").unwrap_or_default(),
+        "PRETTY_NAME=",
+    );
+    vec![
+        format!("cpu={}", field(&lscpu, "Model name:")),
+        format!("cores={cores}"),
+        format!("mem={mem}"),
+        format!("os={os}, kernel {}", out(&mut cmd("uname", ["-r"]))),
+    ]
+}
+
+/// `crate_NAME=VERSION` lines (`A + B` where Cargo.lock has several) for `names`.
+fn crate_versions(root: &Path, names: &[&str]) -> Result<Vec<String>> {
+    let lock = root.join("Cargo.lock");
+    names
+        .iter()
+        .map(|c| {
+            Ok(format!(
+                "crate_{c}={}",
+                lock::locked_versions(&lock, c)?.join(" + ")
+            ))
+        })
+        .collect()
+}
+
+/// The version of an npm package installed in bench/js.
+fn npm_version(root: &Path, package: &str) -> Result<String> {
+    let pkg = root
+        .join("bench/js/node_modules")
+        .join(package)
+        .join("package.json");
+    let script = format!("require({:?}).version", pkg.to_string_lossy());
+    cmd::output(&mut cmd("node", ["-p", &script]))
+}
+
+/// HEAD's short hash, noting uncommitted changes to `paths` (what the numbers depend on).
+fn commit(root: &Path, paths: &[&str]) -> String {
+    let hash = out(cmd("git", ["rev-parse", "--short", "HEAD"]).current_dir(root));
+    let clean = cmd::succeeds(
+        cmd("git", ["diff", "--quiet", "HEAD", "--"])
+            .args(paths)
+            .current_dir(root),
+    );
+    if clean {
+        hash
+    } else {
+        format!("{hash} (with uncommitted changes to {})", paths.join(", "))
+    }
+}
+
+/// The date and time for the report, in UTC to the minute.
+fn now() -> String {
+    out(&mut cmd("date", ["-u", "+%Y-%m-%d %H:%M UTC"]))
 }
 
 fn write(path: &Path, text: &str) -> Result {
@@ -736,4 +897,19 @@ fn append(path: &Path, line: &str) -> Result {
         .open(path)
         .map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))?;
     writeln!(f, "{line}").map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_fields;
+
+    #[test]
+    fn adds_fields_to_json_object_lines_only() {
+        assert_eq!(
+            with_fields(r#"{"a":1}"#, r#""load":"0.5""#),
+            r#"{"load":"0.5","a":1}"#
+        );
+        assert_eq!(with_fields(r#"{"a":1}"#, ""), r#"{"a":1}"#);
+        assert_eq!(with_fields("not json", r#""x":1"#), "not json");
+    }
 }

@@ -29,7 +29,7 @@ cargo xtask COMMAND [ARGS...]
                                 build browser examples into servable directories
   e2e [FILE...]                 the demo end to end in headless Chromium
   npm build|pack|test           the npm package (the crate's JavaScript API)
-  bench [size [--names]]        the benchmarks; writes BENCHMARKS.md (not part of test)
+  bench [size [--names]|records] the benchmarks; writes BENCHMARKS.md (not part of test)
 
 `cargo xtask COMMAND --help` says more.";
 

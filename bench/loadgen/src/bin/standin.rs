@@ -6,7 +6,7 @@
 //! with a realistic 200 body (the fields of `docs/flexpa.md`). Bad requests get Flexpa's
 //! error JSON (400, 401, 404, 413).
 //!
-//! For the records benchmark (bench/records.sh), given `--everything-bytes` or `--pages`, it
+//! For the records benchmark (`cargo xtask bench records`), given `--everything-bytes` or `--pages`, it
 //! also serves, to any Bearer token, one patient's FHIR records, made once at start-up and
 //! deterministic (`fhir_data.rs`); without them (the exchange benchmark) it makes none, so that
 //! it starts at once and stays small:
