@@ -298,26 +298,19 @@ fn unwanted_tls(tree: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The crates of the `server` build (`cargo tree`, normal edges, one per line), with `extra`
+/// arguments such as `--no-default-features`.
+fn server_tree(ctx: &Ctx, extra: &[&str]) -> Result<String> {
+    let mut args = vec!["tree", "-p", "flexpa-link", "--features", "server"];
+    args.extend(extra);
+    args.extend(["-e", "normal", "--prefix", "none"]);
+    cmd::output(cmd("cargo", args).current_dir(&ctx.root))
+}
+
 fn server_build(ctx: &Ctx) -> Result {
     // The server client's build promises (tests/server/ runs in test-native):
     // no OpenSSL, native-tls or aws-lc in the `server` tree ...
-    let tree = cmd::output(
-        cmd(
-            "cargo",
-            [
-                "tree",
-                "-p",
-                "flexpa-link",
-                "--features",
-                "server",
-                "-e",
-                "normal",
-                "--prefix",
-                "none",
-            ],
-        )
-        .current_dir(&ctx.root),
-    )?;
+    let tree = server_tree(ctx, &[])?;
     let bad = unwanted_tls(&tree);
     if !bad.is_empty() {
         return Err(Fail::new(format!(
@@ -330,24 +323,7 @@ fn server_build(ctx: &Ctx) -> Result {
         tree.lines().count()
     );
     // ... a server-only build (no default features) compiles no browser binding ...
-    let server_only = cmd::output(
-        cmd(
-            "cargo",
-            [
-                "tree",
-                "-p",
-                "flexpa-link",
-                "--no-default-features",
-                "--features",
-                "server",
-                "-e",
-                "normal",
-                "--prefix",
-                "none",
-            ],
-        )
-        .current_dir(&ctx.root),
-    )?;
+    let server_only = server_tree(ctx, &["--no-default-features"])?;
     let browser_crates: Vec<&str> = server_only
         .lines()
         .filter(|l| {
