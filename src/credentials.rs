@@ -106,7 +106,7 @@ macro_rules! secret {
         $vis struct $ty(String);
 
         impl $ty {
-            #[doc = concat!("Accepts a ", $kind, ", checking its shape. The error never contains the value.")]
+            #[doc = concat!("Checks the shape of the ", $kind, " and keeps it. The error never contains the value.")]
             pub fn new(value: impl Into<String>) -> Result<Self, InvalidValue> {
                 let check: fn(&'static str, String) -> Result<String, InvalidValue> = $check;
                 check($kind, value.into()).map(Self)
