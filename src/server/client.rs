@@ -730,9 +730,7 @@ impl Client {
             Ok(Capped::Whole(body)) => body,
             Ok(Capped::Over) | Err(_) => Vec::new(),
         };
-        let secrets = call.error_secrets();
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let error = api_error(status, &body, &secrets);
+        let error = api_error(status, &body, &call.error_secrets());
         if call.fhir && status == StatusCode::UNPROCESSABLE_ENTITY {
             return Err(Error::SyncFailed(error));
         }
@@ -776,22 +774,20 @@ pub(crate) enum Outcome<T> {
 
 /// The `issue[0].code` of a FHIR `OperationOutcome` body, such as `transient` or `throttled`.
 fn outcome_code(body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Outcome {
-        #[serde(rename = "resourceType")]
-        resource_type: Option<String>,
-        #[serde(default)]
-        issue: Vec<Issue>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Issue {
-        code: Option<String>,
-    }
-    let outcome: Outcome = serde_json::from_slice(body).ok()?;
-    if outcome.resource_type.as_deref() != Some("OperationOutcome") {
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    outcome_issue(&value)?.0
+}
+
+/// The first issue of a FHIR `OperationOutcome`: its `code`, and its text (`diagnostics`, else
+/// `details.text`). `None` when `value` is not an `OperationOutcome`.
+fn outcome_issue(value: &serde_json::Value) -> Option<(Option<String>, Option<String>)> {
+    if value["resourceType"] != "OperationOutcome" {
         return None;
     }
-    outcome.issue.into_iter().next()?.code
+    let issue = &value["issue"][0];
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    let message = text(&issue["diagnostics"]).or_else(|| text(&issue["details"]["text"]));
+    Some((text(&issue["code"]), message))
 }
 
 /// Parses a 2xx body: it must be a JSON object (serde would also read an array by position).
@@ -855,23 +851,22 @@ async fn read_capped(response: &mut Response, cap: usize) -> Result<Capped, reqw
     Ok(Capped::Whole(body))
 }
 
-pub(crate) fn api_error(status: StatusCode, body: &[u8], secrets: &[&str]) -> ApiError {
+pub(crate) fn api_error<S: AsRef<str>>(status: StatusCode, body: &[u8], secrets: &[S]) -> ApiError {
     const FIELD_CHARS: usize = 1000;
     // Only a JSON object is Flexpa's error body (serde would also read an array by position).
     // The FHIR API explains errors with an OperationOutcome: its first issue's code and
     // diagnostics play the parts of `error` and `message`.
     let parsed = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v) if v["resourceType"] == "OperationOutcome" => {
-            let issue = &v["issue"][0];
-            let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-            Some(ErrorBody {
-                error: text(&issue["code"]),
-                message: text(&issue["diagnostics"]).or_else(|| text(&issue["details"]["text"])),
+        Ok(v) => match outcome_issue(&v) {
+            Some((code, text)) => Some(ErrorBody {
+                error: code,
+                message: text,
                 error_description: None,
-            })
-        }
-        Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<ErrorBody>(v).ok(),
-        _ => None,
+            }),
+            None if v.is_object() => serde_json::from_value::<ErrorBody>(v).ok(),
+            None => None,
+        },
+        Err(_) => None,
     };
     let (error, message) = match parsed {
         Some(b) => (
