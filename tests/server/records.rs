@@ -14,7 +14,9 @@ use flexpa_link::server::fhir::Bundle;
 use flexpa_link::server::{AccessToken, Client, ClientBuilder, Error, SecretKey};
 use flexpa_link::PublishableKey;
 use serde_json::{json, Value};
-use standin::{assert_no_secret_in, Recorded, Reply, Standin, PUBLISHABLE_KEY, SECRET_KEY};
+use standin::{
+    assert_no_secret_in, echoed_forms, Recorded, Reply, Standin, PUBLISHABLE_KEY, SECRET_KEY,
+};
 
 const ACCESS: &str = "eyJhbGciOiJFUzI1NiJ9.PATIENT/ACCESS+TOKEN=\"x\".sig";
 
@@ -501,22 +503,9 @@ async fn bad_input_is_refused_before_any_request() {
     assert_eq!(s.request_count(), 1);
 }
 
-/// Forms a server may echo a credential back in.
-fn echoes(secret: &str) -> Vec<String> {
-    let percent: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let json = serde_json::to_string(secret).unwrap();
-    let json = &json[1..json.len() - 1];
-    vec![
-        secret.to_owned(),
-        percent,
-        json.to_owned(),
-        json.replace('/', "\\/"),
-    ]
-}
-
 #[tokio::test]
 async fn no_error_shows_the_access_token_in_any_encoding() {
-    for echoed in echoes(ACCESS) {
+    for echoed in echoed_forms(ACCESS) {
         for status in [400, 401, 403, 404, 422, 500] {
             let body = json!({"resourceType": "OperationOutcome", "issue": [{
                 "code": format!("bad {echoed}"), "diagnostics": format!("token {echoed} is bad")}]});
@@ -534,7 +523,7 @@ async fn no_error_shows_the_access_token_in_any_encoding() {
                     .read::<Value>("Patient", "p")
                     .await
                     .unwrap_err();
-                let mut all = echoes(ACCESS);
+                let mut all = echoed_forms(ACCESS);
                 all.push("ACCESS+TOKEN".into());
                 assert_no_secret_in(&err, &all.iter().map(String::as_str).collect::<Vec<_>>());
             }
@@ -642,8 +631,8 @@ async fn a_failed_fetch_is_not_cached_and_an_expiring_token_is_renewed() {
 async fn application_token_errors_hide_the_basic_credential_in_every_form() {
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{PUBLISHABLE_KEY}:{SECRET_KEY}"));
-    let mut leaks = echoes(SECRET_KEY);
-    leaks.extend(echoes(&basic));
+    let mut leaks = echoed_forms(SECRET_KEY);
+    leaks.extend(echoed_forms(&basic));
     for leak in &leaks {
         let s = Standin::always(Reply::flexpa_error(
             403,

@@ -1017,3 +1017,25 @@ pub fn assert_no_secret_in(err: &flexpa_link::server::Error, secrets: &[&str]) {
         );
     }
 }
+
+/// Every form a server may echo a credential back in: raw, percent-encoded (as a form or query
+/// encodes it, `+` for a space, and with `%20`), JSON-escaped (with and without `\/`). No
+/// duplicates.
+pub fn echoed_forms(secret: &str) -> Vec<String> {
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).unwrap();
+    let json = &json[1..json.len() - 1];
+    let mut forms = Vec::new();
+    for form in [
+        secret.to_owned(),
+        form.clone(),
+        form.replace('+', "%20"),
+        json.to_owned(),
+        json.replace('/', "\\/"),
+    ] {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
