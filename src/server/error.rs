@@ -8,6 +8,7 @@
 use core::fmt;
 use std::time::Duration;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::StatusCode;
 
 use crate::credentials::InvalidValue;
@@ -318,17 +319,14 @@ fn encoded_forms(secret: &str) -> Vec<std::borrow::Cow<'_, str>> {
         }
     };
     push(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
-    push(
-        secret
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect(),
-    );
+    // RFC 3986: everything but the unreserved characters, as a URL path or a JavaScript
+    // `encodeURIComponent`-style encoder writes it.
+    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    push(utf8_percent_encode(secret, ESCAPED).to_string());
     let json = serde_json::to_string(secret).unwrap_or_default();
     let json = json[1..json.len().saturating_sub(1).max(1)].to_owned();
     push(json.replace('/', "\\/"));
