@@ -35,7 +35,7 @@ pub struct Step {
     pub run: fn(&Ctx) -> Result,
 }
 
-pub const STEPS: [Step; 16] = [
+pub const STEPS: [Step; 17] = [
     Step {
         name: "setup",
         about: "install what is missing (cargo xtask setup)",
@@ -70,6 +70,11 @@ pub const STEPS: [Step; 16] = [
         name: "test-wasm",
         about: "tests/web_*.rs in headless Chromium",
         run: test_wasm,
+    },
+    Step {
+        name: "hooks",
+        about: "the framework hook crates (integrations/*): clippy, Chromium tests, SSR tests",
+        run: hooks,
     },
     Step {
         name: "wasm-pack-test",
@@ -200,6 +205,48 @@ fn test_wasm(ctx: &Ctx) -> Result {
         .tc
         .wasm_cargo(&["test", "-p", "flexpa-link", "--target", WASM_TARGET])?
         .current_dir(&ctx.root))
+}
+
+fn hooks(ctx: &Ctx) -> Result {
+    // Each crate under integrations/ (flexpa-link-yew, -leptos, -dioxus): clippy on both
+    // targets, its tests/web_*.rs mounting real components in headless Chromium, and its
+    // native tests (server-side rendering to a string).
+    for name in integrations(&ctx.root)? {
+        run(ctx
+            .tc
+            .wasm_clippy(&["-p", &name, "--all-targets", "--", "-D", "warnings"])?
+            .current_dir(&ctx.root))?;
+        ctx.cargo(&[
+            "clippy",
+            "-p",
+            &name,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])?;
+        run(ctx
+            .tc
+            .wasm_cargo(&["test", "-p", &name, "--target", WASM_TARGET])?
+            .current_dir(&ctx.root))?;
+        ctx.cargo(&["test", "-p", &name])?;
+    }
+    Ok(())
+}
+
+/// The package names of the crates under integrations/ (each directory is named as its crate).
+fn integrations(root: &std::path::Path) -> Result<Vec<String>> {
+    let dir = root.join("integrations");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 fn wasm_pack_test(ctx: &Ctx) -> Result {

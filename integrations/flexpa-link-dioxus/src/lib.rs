@@ -1,0 +1,2 @@
+//! Flexpa Link for Dioxus: `use_flexpa_link` and `FlexpaLinkButton` (work in progress, issue 10).
+#![deny(missing_docs)]
