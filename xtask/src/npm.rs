@@ -10,7 +10,9 @@
 //!          (npm/test/bundle.test.mjs, which also checks what the `exports` map refuses)
 //!
 //! Needs the top-level devDependencies (`npm ci` at the top; `test` runs it when missing):
-//! binaryen (a wasm-opt that reads what rustc 1.96 emits), typescript, playwright-core, esbuild.
+//! binaryen (a wasm-opt that reads what rustc 1.96 emits), typescript, playwright-core, esbuild
+//! (its JavaScript API finds the native binary in @esbuild/<platform>; package.json's
+//! allowScripts skips its postinstall, which only checks that binary).
 
 use std::path::{Path, PathBuf};
 
