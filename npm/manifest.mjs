@@ -42,8 +42,16 @@ const manifest = {
   // Importing the package runs nothing observable (init() and the API calls do), so a bundler
   // may drop what an app does not use.
   sideEffects: false,
-  // README.md and the LICENSE files are packed whatever this says.
-  files: ["flexpa_link.js", "flexpa_link.d.ts", "flexpa_link_bg.wasm", "snippets/"],
+  // npm packs README.md and package.json whatever this says, but a license only when it is
+  // named LICENSE or LICENCE: the crate's two are named here.
+  files: [
+    "flexpa_link.js",
+    "flexpa_link.d.ts",
+    "flexpa_link_bg.wasm",
+    "snippets/",
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
+  ],
 };
 
 // Every file the manifest names must be in the build.

@@ -64,7 +64,27 @@ after(async () => {
   await stand?.stop();
 });
 
+/** The files under `dir`, relative to it, sorted. */
+const filesUnder = (dir) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).replaceAll("\\", "/"))
+    .sort();
+
 describe("flexpa-link through a bundler (esbuild, from the packed tarball)", () => {
+  test("the tarball holds the module, its types, the .wasm, the snippet, the licenses and the README", () => {
+    assert.deepEqual(filesUnder(INSTALLED), [
+      "LICENSE-APACHE",
+      "LICENSE-MIT",
+      "README.md",
+      "flexpa_link.d.ts",
+      "flexpa_link.js",
+      "flexpa_link_bg.wasm",
+      "package.json",
+      `snippets/${snippetDir}/src/browser/core.js`,
+    ]);
+  });
+
   test("the bundle is the app, the package's modules and its .wasm as a hashed asset", () => {
     const inputs = Object.keys(result.metafile.inputs).map((p) => p.replaceAll("\\", "/"));
     const fromPackage = inputs.filter((p) => p.startsWith("node_modules/flexpa-link/")).sort();

@@ -265,7 +265,6 @@ pub fn test_package(root: &Path, tc: &Toolchain) -> Result {
     cmd::rmdir(&scratch.0)?;
     cmd::mkdir(&scratch.0)?;
     let dir = &scratch.0;
-    // A fresh project installs the tarball as a user would.
     // A fresh project installs the tarball as a user would; ES modules, as an app using the
     // package is (TypeScript's node16 resolution checks imports by the importer's kind).
     std::fs::write(
