@@ -83,7 +83,7 @@ fn Linker(config: Config) -> impl IntoView {
         <FlexpaLinkButton link attr:id="link-button" />
         <StatusLine status />
         <p id="error" role="alert" hidden=move || error.with(Option::is_none)>
-            {error} <Show when=move || link.error.with(Option::is_some)><button on:click=move |_| link.retry()>"Try again"</button></Show>
+            {error} " " <Show when=move || link.error.with(Option::is_some)><button on:click=move |_| link.retry()>"Try again"</button></Show>
         </p>
         <Records exchange=Signal::derive(move || result().and_then(Result::ok)) />
     }
