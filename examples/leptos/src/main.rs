@@ -23,14 +23,11 @@ fn App() -> impl IntoView {
             <h1>"Flexpa Link " <small>"Leptos"</small></h1>
             <nav><a id="nav-link" href="#/">"Link"</a> " · " <a id="nav-about" href="#/about">"About"</a></nav>
             <Show when=move || hash.get() != "/about" fallback=|| view! { <p id="about">"Linking happens on the Link page."</p> }>
-                <Suspense fallback=|| view! { <StatusLine status=Status::Loading /> }>
-                    {move || Suspend::new(async move {
-                        match config.await {
-                            Ok(config) => view! { <Linker config /> }.into_any(),
-                            Err(message) => view! { <StatusLine status=Status::Error /> <p id="error" role="alert">{message}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {move || match config.get() {
+                    None => view! { <StatusLine status=Status::Loading /> }.into_any(),
+                    Some(Ok(config)) => view! { <Linker config /> }.into_any(),
+                    Some(Err(message)) => view! { <StatusLine status=Status::Error /> <p id="error" role="alert">{message}</p> }.into_any(),
+                }}
             </Show>
         </main>
     }

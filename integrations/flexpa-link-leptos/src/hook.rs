@@ -129,10 +129,10 @@ pub fn use_flexpa_link_with_options(
 
     UseFlexpaLinkReturn {
         state: state.into(),
-        ready: Memo::new(move |_| state.with(|s| s.status.is_ready())).into(),
-        is_open: Memo::new(move |_| state.with(|s| s.status.is_open())).into(),
-        error: Memo::new(move |_| state.with(|s| s.status.error().cloned())).into(),
-        token: Memo::new(move |_| state.with(|s| s.token.clone())).into(),
+        ready: Signal::derive(move || state.with(|s| s.status.is_ready())),
+        is_open: Signal::derive(move || state.with(|s| s.status.is_open())),
+        error: Signal::derive(move || state.with(|s| s.status.error().cloned())),
+        token: Signal::derive(move || state.with(|s| s.token.clone())),
         slot,
     }
 }
