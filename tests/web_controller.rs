@@ -9,7 +9,7 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use flexpa_link::{Error, LinkConfig, LinkController, LinkState, LinkStatus, ScriptLoader};
+use flexpa_link::{ControllerState, Error, LinkConfig, LinkController, LinkStatus, ScriptLoader};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -41,7 +41,7 @@ extern "C" {
 }
 
 /// The states a controller reported, in order.
-type Reported = Rc<RefCell<Vec<LinkState>>>;
+type Reported = Rc<RefCell<Vec<ControllerState>>>;
 
 /// A controller over the stand-in (a fresh blob URL), recording what it reports.
 fn controller(src: &str) -> (LinkController, Reported) {
