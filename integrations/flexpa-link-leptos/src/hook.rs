@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use flexpa_link::{Error, LinkConfig, LinkState, LinkStatus, PublicToken, ScriptLoader};
+use flexpa_link::{ControllerState, Error, LinkConfig, LinkStatus, PublicToken, ScriptLoader};
 use leptos::prelude::*;
 
 use crate::slot::Slot;
@@ -77,7 +77,7 @@ impl UseFlexpaLinkOptions {
 #[derive(Debug, Clone, Copy)]
 pub struct UseFlexpaLinkReturn {
     /// The whole state: status (loading, ready, open, failed) and the last public token.
-    pub state: Signal<LinkState>,
+    pub state: Signal<ControllerState>,
     /// Link can be opened: the script is loaded and the session created (also while open).
     pub ready: Signal<bool>,
     /// Link's iframe is open.
@@ -107,7 +107,7 @@ pub fn use_flexpa_link_with_options(
     config: impl Into<ConfigSource>,
     options: UseFlexpaLinkOptions,
 ) -> UseFlexpaLinkReturn {
-    let state = RwSignal::new(LinkState {
+    let state = RwSignal::new(ControllerState {
         status: LinkStatus::Loading,
         token: None,
     });

@@ -6,7 +6,7 @@
 //! worker thread than the one that rendered it, which panics for thread-local values. So off
 //! wasm32 the slot holds nothing and every action answers [`Error::NoWindow`].
 
-use flexpa_link::{Error, LinkConfig, LinkController, LinkState, ScriptLoader};
+use flexpa_link::{ControllerState, Error, LinkConfig, LinkController, ScriptLoader};
 #[cfg(target_arch = "wasm32")]
 use leptos::prelude::*;
 
@@ -18,7 +18,10 @@ pub(crate) struct Slot {
 
 #[cfg(target_arch = "wasm32")]
 impl Slot {
-    pub(crate) fn new(loader: ScriptLoader, on_change: impl Fn(&LinkState) + 'static) -> Self {
+    pub(crate) fn new(
+        loader: ScriptLoader,
+        on_change: impl Fn(&ControllerState) + 'static,
+    ) -> Self {
         Self {
             controller: StoredValue::new_local(LinkController::new(loader, on_change)),
         }
@@ -40,7 +43,10 @@ impl Slot {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Slot {
-    pub(crate) fn new(_loader: ScriptLoader, _on_change: impl Fn(&LinkState) + 'static) -> Self {
+    pub(crate) fn new(
+        _loader: ScriptLoader,
+        _on_change: impl Fn(&ControllerState) + 'static,
+    ) -> Self {
         Self {}
     }
 
