@@ -377,3 +377,59 @@ async fn exit_closes_link_and_on_exit_runs() {
     .await;
     assert!(m.link.token.get_untracked().is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_click_that_cannot_open_reaches_on_error() {
+    fresh();
+    // A global already in the page (so nothing is loaded) whose open() throws.
+    support::plant_fake_global("open-throws-error");
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&div).unwrap();
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let handle = Rc::new(Cell::new(None));
+    let _mount = leptos::mount::mount_to(div.clone(), {
+        let (errors, handle) = (errors.clone(), handle.clone());
+        move || {
+            let link = flexpa_link_leptos::use_flexpa_link(LinkConfig::new(KEY).unwrap());
+            handle.set(Some(link));
+            let on_error = move |e: Error| errors.lock().unwrap().push(e);
+            view! { <FlexpaLinkButton link on_error /> }
+        }
+    });
+    let link: UseFlexpaLinkReturn = handle.take().unwrap();
+    until("ready", || link.ready.get_untracked()).await;
+    let button: web_sys::HtmlButtonElement = div
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    until("enabled", || !button.disabled()).await;
+    assert_eq!(button.text_content().unwrap(), "Link your health data");
+    button.click();
+    let seen = errors.lock().unwrap().clone();
+    assert!(
+        matches!(seen.as_slice(), [Error::Thrown { method: "open", .. }]),
+        "{seen:?}"
+    );
+    assert!(!link.is_open.get_untracked());
+}
+
+#[wasm_bindgen_test]
+async fn open_with_endpoint_opens_link_on_that_health_plan() {
+    fresh();
+    let src = blob_url(STANDIN);
+    let log = Log::default();
+    let m = mount(&src, config(&log));
+    ready(&m).await;
+    m.link.open_with_endpoint("evergreen-health").unwrap();
+    until("open", || iframes() == 1).await;
+    assert!(
+        support::iframe_src().contains("endpoint=evergreen-health"),
+        "{}",
+        support::iframe_src()
+    );
+    from_link("CLOSED", JsValue::UNDEFINED);
+    until("closed", || !m.link.is_open.get_untracked()).await;
+    assert_eq!(log.borrow().exits.len(), 1);
+}
