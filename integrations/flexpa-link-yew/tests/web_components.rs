@@ -8,7 +8,7 @@ mod support;
 use std::rc::Rc;
 
 use flexpa_link::{Error, LinkConfig, PublicToken, ScriptLoader};
-use flexpa_link_yew::{use_flexpa_link_with, FlexpaLinkButton};
+use flexpa_link_yew::{use_flexpa_link_with, FlexpaLinkButton, FlexpaLinkButtonProps};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -204,7 +204,7 @@ async fn a_click_on_the_button_opens_link_and_the_token_reaches_on_success_once(
         let tokens = tokens.0.clone();
         Callback::from(move |t: PublicToken| tokens.borrow_mut().tokens.push(t.expose_secret().to_owned()))
     };
-    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButton::Properties {
+    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButtonProps {
         publishable_key: Some(AttrValue::from(KEY)),
         loader: ScriptLoader::new().src(src.clone()),
         on_success,
@@ -234,7 +234,7 @@ async fn a_click_on_the_button_opens_link_and_the_token_reaches_on_success_once(
 async fn the_button_is_disabled_and_busy_until_ready_and_shows_its_children() {
     fresh();
     let src = blob_url(STANDIN);
-    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButton::Properties {
+    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButtonProps {
         publishable_key: Some(AttrValue::from(KEY)),
         loader: ScriptLoader::new().src(src),
         on_success: Callback::noop(),
@@ -408,7 +408,7 @@ async fn the_button_reports_errors_and_a_click_retries() {
         let errors = errors.clone();
         Callback::from(move |e: Error| errors.borrow_mut().push(e))
     };
-    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButton::Properties {
+    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButtonProps {
         publishable_key: Some(AttrValue::from(KEY)),
         loader: ScriptLoader::new().src(broken),
         on_success: Callback::noop(),
@@ -433,7 +433,7 @@ async fn a_refused_key_is_a_typed_error_and_the_button_stays_disabled() {
         let errors = errors.clone();
         Callback::from(move |e: Error| errors.borrow_mut().push(e))
     };
-    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButton::Properties {
+    let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButtonProps {
         publishable_key: Some(AttrValue::from("sk_test_not_a_publishable_key")),
         loader: ScriptLoader::new().src(src),
         on_success: Callback::noop(),
