@@ -20,13 +20,11 @@
 //!     }));
 //!     let onclick = { let link = link.clone(); move |_| { let _ = link.open(); } };
 //!     html! {
-//!         <button {onclick} disabled={!link.ready()}>{ "Link your health data" }</button>
-//!         if let Some(error) = link.error() { <p role="alert">{ error.to_string() }</p> }
+//!         <>
+//!             <button {onclick} disabled={!link.ready()}>{ "Link your health data" }</button>
+//!             if let Some(error) = link.error() { <p role="alert">{ error.to_string() }</p> }
+//!         </>
 //!     }
-//! }
-//!
-//! fn main() {
-//!     yew::Renderer::<LinkButton>::new().render();
 //! }
 //! ```
 //!
@@ -40,7 +38,6 @@
 //!
 //! Enable yew's `csr` in your app as usual.
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod button;
 mod hook;

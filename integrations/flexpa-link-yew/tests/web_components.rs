@@ -448,3 +448,37 @@ async fn a_refused_key_is_a_typed_error_and_the_button_stays_disabled() {
     assert_eq!(creates(), 0);
     app.destroy();
 }
+
+#[wasm_bindgen_test]
+async fn server_rendered_html_hydrates_into_a_working_button() {
+    let src = loaded().await;
+    let tokens = Shared::default();
+    let props = || {
+        let tokens = tokens.0.clone();
+        yew::props!(FlexpaLinkButtonProps {
+            publishable_key: Some(AttrValue::from(KEY)),
+            loader: ScriptLoader::new().src(src.clone()),
+            on_success: Callback::from(move |t: PublicToken| {
+                tokens.borrow_mut().tokens.push(t.expose_secret().to_owned())
+            }),
+        })
+    };
+    let html = yew::LocalServerRenderer::<FlexpaLinkButton>::with_props(props())
+        .render()
+        .await;
+    assert_eq!(creates(), 0, "rendering on the server creates nothing");
+    let root = root();
+    root.set_inner_html(&html);
+    assert!(find(&root, "button").has_attribute("disabled"), "{html}");
+
+    let app = yew::Renderer::<FlexpaLinkButton>::with_root_and_props(root.clone(), props()).hydrate();
+    let button = || find(&root, "button");
+    until("hydrated and ready", || !button().has_attribute("disabled")).await;
+    assert_eq!(root.query_selector_all("button").unwrap().length(), 1, "hydrated in place");
+    button().click();
+    assert_eq!(iframes(), 1);
+    from_link("SUCCESS", TOKEN);
+    assert_eq!(tokens.0.borrow().tokens, [TOKEN]);
+    assert_eq!(creates(), 1);
+    app.destroy();
+}
