@@ -117,7 +117,10 @@ pub fn use_flexpa_link(config: Option<LinkConfig>) -> UseFlexpaLinkHandle {
 /// self-hosted copy), a CSP nonce, integrity, a timeout. The loader of the first render is the
 /// one used.
 #[hook]
-pub fn use_flexpa_link_with(loader: ScriptLoader, config: Option<LinkConfig>) -> UseFlexpaLinkHandle {
+pub fn use_flexpa_link_with(
+    loader: ScriptLoader,
+    config: Option<LinkConfig>,
+) -> UseFlexpaLinkHandle {
     let state = use_state_eq(|| LinkState {
         status: LinkStatus::Loading,
         token: None,

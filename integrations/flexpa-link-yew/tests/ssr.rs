@@ -50,20 +50,28 @@ fn the_hook_renders_not_ready_on_the_server() {
     let html = render::<HookApp>();
     assert_eq!(
         html,
-        r#"<button id="link-button" disabled>Link your health data</button><span id="status">not ready</span><span id="open">false</span><span id="error"></span>"#
+        r#"<button id="link-button" disabled="disabled">Link your health data</button><span id="status">not ready</span><span id="open">false</span><span id="error"></span>"#
     );
 }
 
 #[test]
 fn the_hook_without_a_config_renders_not_ready() {
-    assert_eq!(render::<NoConfigApp>(), r#"<span id="status">not ready</span>"#);
+    assert_eq!(
+        render::<NoConfigApp>(),
+        r#"<span id="status">not ready</span>"#
+    );
 }
 
 #[test]
 fn the_button_renders_disabled_and_busy_on_the_server() {
     let html = render::<ButtonApp>();
     assert!(html.starts_with("<button"), "{html}");
-    for part in [" disabled", r#"aria-busy="true""#, r#"data-link-status="loading""#, ">Link your health data</button>"] {
+    for part in [
+        " disabled",
+        r#"aria-busy="true""#,
+        r#"data-link-status="loading""#,
+        ">Link your health data</button>",
+    ] {
         assert!(html.contains(part), "{part} in {html}");
     }
 }

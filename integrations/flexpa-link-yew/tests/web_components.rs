@@ -29,11 +29,18 @@ export function count_creates() {
   link.create = function (config) { link.__creates += 1; return create.call(this, config); };
 }
 export function creates() { return window.FlexpaLink.__creates; }
+export function created_user() {
+  const user = window.FlexpaLink.user;
+  return user ? user.externalId : undefined;
+}
 "#)]
 extern "C" {
-    /// Counts `FlexpaLink.create` calls from now on (the global must exist).
+    /// Counts `FlexpaLink.create` calls from now on (the global must exist). Replacing a
+    /// session calls it twice: once to detach the old callbacks, once for the new session.
     fn count_creates();
     fn creates() -> u32;
+    /// The `user.externalId` Link was created with last.
+    fn created_user() -> Option<String>;
 }
 
 // ---- A probe component: the hook, its state as text, and an open button -------------------
@@ -64,11 +71,13 @@ struct ProbeProps {
 fn Probe(props: &ProbeProps) -> Html {
     let config = props.key.as_deref().map(|key| {
         let (log, render) = (props.log.0.clone(), props.render);
-        let config = LinkConfig::new(key).unwrap().on_success(move |t: PublicToken| {
-            log.borrow_mut()
-                .tokens
-                .push(format!("render {render}: {}", t.expose_secret()))
-        });
+        let config = LinkConfig::new(key)
+            .unwrap()
+            .on_success(move |t: PublicToken| {
+                log.borrow_mut()
+                    .tokens
+                    .push(format!("render {render}: {}", t.expose_secret()))
+            });
         match &props.user {
             Some(user) => config.user_external_id(user.to_string()),
             None => config,
@@ -149,7 +158,10 @@ async fn until(what: &str, done: impl Fn() -> bool) {
 }
 
 async fn status_is(root: &Element, status: &str) {
-    until(&format!("status {status}"), || text(root, ".status") == status).await;
+    until(&format!("status {status}"), || {
+        text(root, ".status") == status
+    })
+    .await;
     assert_eq!(text(root, ".status"), status);
 }
 
@@ -202,7 +214,12 @@ async fn a_click_on_the_button_opens_link_and_the_token_reaches_on_success_once(
     let tokens = Shared::default();
     let on_success = {
         let tokens = tokens.0.clone();
-        Callback::from(move |t: PublicToken| tokens.borrow_mut().tokens.push(t.expose_secret().to_owned()))
+        Callback::from(move |t: PublicToken| {
+            tokens
+                .borrow_mut()
+                .tokens
+                .push(t.expose_secret().to_owned())
+        })
     };
     let (app, root) = mount::<FlexpaLinkButton>(yew::props!(FlexpaLinkButtonProps {
         publishable_key: Some(AttrValue::from(KEY)),
@@ -211,17 +228,26 @@ async fn a_click_on_the_button_opens_link_and_the_token_reaches_on_success_once(
     }));
     yew::scheduler::flush().await;
     let button = || find(&root, "button");
-    until("the button is ready", || button().get_attribute("data-link-status").as_deref() == Some("ready")).await;
+    until("the button is ready", || {
+        button().get_attribute("data-link-status").as_deref() == Some("ready")
+    })
+    .await;
     assert!(!button().has_attribute("disabled"));
     assert_eq!(button().text_content().unwrap(), "Link your health data");
 
     button().click();
     assert_eq!(iframes(), 1, "a click opens Link");
-    until("the button shows Link open", || button().has_attribute("disabled")).await;
+    until("the button shows Link open", || {
+        button().has_attribute("disabled")
+    })
+    .await;
     from_link("SUCCESS", TOKEN);
     assert_eq!(tokens.0.borrow().tokens, [TOKEN]);
     assert_eq!(iframes(), 0);
-    until("the button is ready again", || !button().has_attribute("disabled")).await;
+    until("the button is ready again", || {
+        !button().has_attribute("disabled")
+    })
+    .await;
 
     button().click(); // a second opening: its own token, once
     from_link("SUCCESS", "public_token_second");
@@ -268,13 +294,21 @@ async fn the_token_reaches_the_closure_of_the_latest_render_once_and_without_re_
         });
         yew::scheduler::flush().await;
     }
-    assert_eq!(creates(), 1, "new closures alone do not re-create the session");
+    assert_eq!(
+        creates(),
+        1,
+        "new closures alone do not re-create the session"
+    );
     find(&root, ".open").click();
     status_is(&root, "open").await;
     from_link("SUCCESS", TOKEN);
     status_is(&root, "ready").await;
     assert_eq!(log.0.borrow().tokens, [format!("render 3: {TOKEN}")]);
-    assert_eq!(text(&root, ".token"), TOKEN, "the token as a reactive value");
+    assert_eq!(
+        text(&root, ".token"),
+        TOKEN,
+        "the token as a reactive value"
+    );
     app.destroy();
 }
 
@@ -284,13 +318,18 @@ async fn a_config_change_that_matters_re_creates_the_session() {
     let log = Shared::default();
     let (mut app, root) = mount::<Probe>(probe(&src, &log));
     status_is(&root, "ready").await;
-    assert_eq!(creates(), 1);
+    assert_eq!((creates(), created_user()), (1, None));
     app.update(ProbeProps {
         user: Some("user-2".into()),
         ..probe(&src, &log)
     });
-    until("re-created for the new user", || creates() == 2).await;
+    until("re-created for the new user", || {
+        created_user().as_deref() == Some("user-2")
+    })
+    .await;
     status_is(&root, "ready").await;
+    let recreated = creates();
+    assert!(recreated > 1);
     app.update(ProbeProps {
         user: Some("user-2".into()),
         render: 9,
@@ -298,7 +337,7 @@ async fn a_config_change_that_matters_re_creates_the_session() {
     });
     sleep_ms(30).await;
     yew::scheduler::flush().await;
-    assert_eq!(creates(), 2, "the same data again: no new session");
+    assert_eq!(creates(), recreated, "the same data again: no new session");
     find(&root, ".open").click();
     assert_eq!(iframes(), 1);
     from_link("SUCCESS", TOKEN);
@@ -336,7 +375,11 @@ async fn two_components_share_one_script_tag_and_each_button_works() {
     });
     status_is(&a, "ready").await;
     status_is(&b, "ready").await;
-    assert_eq!(scripts_with_src(&src), 1, "one script tag for two components");
+    assert_eq!(
+        scripts_with_src(&src),
+        1,
+        "one script tag for two components"
+    );
 
     // The second created the global's session last; the first still opens its own.
     find(&a, ".open").click();
@@ -371,7 +414,11 @@ async fn a_double_mount_leaves_exactly_one_working_session() {
     find(&root, ".open").click();
     assert_eq!(iframes(), 1, "one iframe");
     from_link("SUCCESS", TOKEN);
-    assert_eq!(log.0.borrow().tokens, [format!("render 1: {TOKEN}")], "one callback, the live one");
+    assert_eq!(
+        log.0.borrow().tokens,
+        [format!("render 1: {TOKEN}")],
+        "one callback, the live one"
+    );
     app.destroy();
     assert_eq!(message_listeners(), listeners);
     assert_eq!(scripts_with_src(&src), 1);
@@ -386,7 +433,10 @@ async fn a_load_failure_shows_a_typed_error_and_retry_loads_again() {
     let (app, root) = mount::<Probe>(probe(&broken, &log));
     until("an error", || text(&root, ".status").starts_with("error")).await;
     let shown = text(&root, ".status");
-    assert!(find(&root, ".open").has_attribute("disabled"), "not ready after a failure");
+    assert!(
+        find(&root, ".open").has_attribute("disabled"),
+        "not ready after a failure"
+    );
 
     // The script becomes available (a flaky network recovering); retry() gets there.
     load_standin().await;
@@ -415,12 +465,26 @@ async fn the_button_reports_errors_and_a_click_retries() {
         on_error,
     }));
     let button = || find(&root, "button");
-    until("the button shows the error", || button().get_attribute("data-link-status").as_deref() == Some("error")).await;
-    assert_eq!(errors.borrow().len(), 1, "reported once: {:?}", errors.borrow());
-    assert!(!button().has_attribute("disabled"), "enabled: a click retries");
+    until("the button shows the error", || {
+        button().get_attribute("data-link-status").as_deref() == Some("error")
+    })
+    .await;
+    assert_eq!(
+        errors.borrow().len(),
+        1,
+        "reported once: {:?}",
+        errors.borrow()
+    );
+    assert!(
+        !button().has_attribute("disabled"),
+        "enabled: a click retries"
+    );
     load_standin().await;
     button().click();
-    until("ready after the retry", || button().get_attribute("data-link-status").as_deref() == Some("ready")).await;
+    until("ready after the retry", || {
+        button().get_attribute("data-link-status").as_deref() == Some("ready")
+    })
+    .await;
     assert_eq!(errors.borrow().len(), 1);
     app.destroy();
 }
@@ -442,9 +506,15 @@ async fn a_refused_key_is_a_typed_error_and_the_button_stays_disabled() {
     until("the error is reported", || errors.borrow().len() == 1).await;
     let button = find(&root, "button");
     assert!(button.has_attribute("disabled"));
-    assert_eq!(button.get_attribute("data-link-status").as_deref(), Some("error"));
+    assert_eq!(
+        button.get_attribute("data-link-status").as_deref(),
+        Some("error")
+    );
     let shown = errors.borrow()[0].to_string();
-    assert!(!shown.contains("sk_test_not_a_publishable_key"), "the key is not echoed: {shown}");
+    assert!(
+        !shown.contains("sk_test_not_a_publishable_key"),
+        "the key is not echoed: {shown}"
+    );
     assert_eq!(creates(), 0);
     app.destroy();
 }
@@ -459,7 +529,10 @@ async fn server_rendered_html_hydrates_into_a_working_button() {
             publishable_key: Some(AttrValue::from(KEY)),
             loader: ScriptLoader::new().src(src.clone()),
             on_success: Callback::from(move |t: PublicToken| {
-                tokens.borrow_mut().tokens.push(t.expose_secret().to_owned())
+                tokens
+                    .borrow_mut()
+                    .tokens
+                    .push(t.expose_secret().to_owned())
             }),
         })
     };
@@ -471,10 +544,15 @@ async fn server_rendered_html_hydrates_into_a_working_button() {
     root.set_inner_html(&html);
     assert!(find(&root, "button").has_attribute("disabled"), "{html}");
 
-    let app = yew::Renderer::<FlexpaLinkButton>::with_root_and_props(root.clone(), props()).hydrate();
+    let app =
+        yew::Renderer::<FlexpaLinkButton>::with_root_and_props(root.clone(), props()).hydrate();
     let button = || find(&root, "button");
     until("hydrated and ready", || !button().has_attribute("disabled")).await;
-    assert_eq!(root.query_selector_all("button").unwrap().length(), 1, "hydrated in place");
+    assert_eq!(
+        root.query_selector_all("button").unwrap().length(),
+        1,
+        "hydrated in place"
+    );
     button().click();
     assert_eq!(iframes(), 1);
     from_link("SUCCESS", TOKEN);

@@ -52,13 +52,18 @@ pub fn LinkView(props: &LinkViewProps) -> Html {
         let (link, outcome) = (link.clone(), outcome.clone());
         Callback::from(move |_| match link.error() {
             Some(_) => link.retry(),
-            None => outcome.set(link.open().map_or_else(|e| Outcome::Failed(e.to_string()), |()| Outcome::None)),
+            None => outcome.set(
+                link.open()
+                    .map_or_else(|e| Outcome::Failed(e.to_string()), |()| Outcome::None),
+            ),
         })
     };
     let error = refused.or_else(|| link.error().map(ToString::to_string));
     let (status, error, result) = match (&*outcome, error.as_ref()) {
         _ if link.is_open() => (Status::Open, None, None),
-        (_, Some(error)) | (Outcome::Failed(error), None) => (Status::Error, Some(error.clone()), None),
+        (_, Some(error)) | (Outcome::Failed(error), None) => {
+            (Status::Error, Some(error.clone()), None)
+        }
         (Outcome::Exchanging, None) => (Status::Exchanging, None, None),
         (Outcome::Linked(result), None) => (Status::Success, None, Some(result.clone())),
         (Outcome::Exited, None) => (Status::Exited, None, None),
