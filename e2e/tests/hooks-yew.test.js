@@ -62,7 +62,9 @@ describe("examples/yew on the hook", () => {
     const page = await newPage(browser);
     await page.addInitScript(COUNT_LISTENERS);
     const exchanges = recordExchanges(page);
-    await page.goto(server.url + "/");
+    await page.goto(server.url + "/#about");
+    await page.locator("#about").waitFor();
+    await page.locator("#nav-link").click();
     await waitForStatus(page, "ready");
     const atReady = await page.evaluate(() => window.__messageListeners());
 
@@ -72,7 +74,8 @@ describe("examples/yew on the hook", () => {
     await linkFrame(page).locator("button.plan").first().waitFor();
     await shot(page, "open");
 
-    await page.locator("#nav-about").click();
+    // Link covers the page: the user leaves with the browser's back button (back to #about).
+    await page.goBack();
     await page.locator("#about").waitFor();
     assert.equal(await page.locator(IFRAME).count(), 0, "no Link iframe left after leaving the view");
     assert.equal(await page.locator("#link-button").count(), 0, "the Link view is unmounted");
@@ -102,15 +105,18 @@ describe("examples/yew on the hook", () => {
   test("yew: the button is disabled and the status loading until the script is ready", async (t) => {
     const shot = screenshots("hooks-yew", t.name);
     const page = await newPage(browser);
+    // The script request is held until the test lets it through.
     let release;
+    let requested;
     const held = new Promise((resolve) => (release = resolve));
+    const seen = new Promise((resolve) => (requested = resolve));
     await page.route(isScript, async (route) => {
+      requested();
       await held;
       await route.continue();
     });
     await page.goto(server.url + "/");
-    await page.locator("#link-button").waitFor();
-    await page.waitForRequest(isScript);
+    await seen;
     await waitForStatus(page, "loading");
     assert.ok(await page.locator("#link-button").isDisabled(), "disabled while the script loads");
     await shot(page, "loading");

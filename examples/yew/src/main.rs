@@ -1,7 +1,8 @@
 //! Flexpa Link in a Yew app, on `flexpa-link-yew`'s hook.
 //!
-//! - `App` fetches the backend's config, shows the sandbox banner, and has two views: Link and
-//!   About. Leaving the Link view unmounts it, which closes Link if it is open.
+//! - `App` fetches the backend's config, shows the sandbox banner, and has two views, Link and
+//!   About, named by the URL's hash (`#about`), so the browser's back button moves between them.
+//!   Leaving the Link view unmounts it, which closes Link if it is open.
 //! - `components::LinkView` uses `use_flexpa_link_with` and exchanges the token on the backend;
 //!   `components::Panel` is its markup.
 
@@ -11,6 +12,7 @@ use std::rc::Rc;
 
 use components::{LinkView, Panel};
 use example_api::Status;
+use gloo_events::EventListener;
 use yew::{platform::spawn_local, prelude::*};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -19,9 +21,27 @@ enum View {
     About,
 }
 
+/// The view the URL's hash names.
+fn view_in_url() -> View {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok());
+    match hash.as_deref() {
+        Some("#about") => View::About,
+        _ => View::Link,
+    }
+}
+
 #[component]
 fn App() -> Html {
-    let view = use_state(|| View::Link);
+    let view = use_state(view_in_url);
+    {
+        let view = view.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window().expect("a page");
+            let listener =
+                EventListener::new(&window, "hashchange", move |_| view.set(view_in_url()));
+            move || drop(listener)
+        });
+    }
     // The backend's config (None while it loads); `attempt` fetches it again after a failure.
     let config = use_state(|| None::<Result<Rc<example_api::Config>, String>>);
     let attempt = use_state(|| 0u32);
@@ -32,10 +52,6 @@ fn App() -> Html {
             spawn_local(async move { config.set(Some(example_api::config().await.map(Rc::new))) });
         });
     }
-    let go = |to: View| {
-        let view = view.clone();
-        Callback::from(move |_| view.set(to))
-    };
     let sandbox = matches!(&*config, Some(Ok(c)) if c.sandbox);
     let link_view = match (*config).clone() {
         None => html! { <Panel status={Status::Loading} /> },
@@ -49,9 +65,9 @@ fn App() -> Html {
         <main>
             <h1>{ "Flexpa Link " }<small>{ "Yew" }</small></h1>
             <nav>
-                <a id="nav-link" href="#link" onclick={go(View::Link)}>{ "Link" }</a>
+                <a id="nav-link" href="#link">{ "Link" }</a>
                 { " · " }
-                <a id="nav-about" href="#about" onclick={go(View::About)}>{ "About" }</a>
+                <a id="nav-about" href="#about">{ "About" }</a>
             </nav>
             <p id="sandbox-banner" class="banner" hidden={!sandbox}>
                 { "Sandbox: every health plan and record here is sample data." }
