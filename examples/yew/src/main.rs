@@ -1,47 +1,24 @@
 //! Flexpa Link in a Yew app, on `flexpa-link-yew`'s hook.
 //!
 //! - `App` fetches the backend's config, shows the sandbox banner, and has two views, Link and
-//!   About, named by the URL's hash (`#about`), so the browser's back button moves between them.
+//!   About (`route`: named by the URL's hash, so the browser's back button moves between them).
 //!   Leaving the Link view unmounts it, which closes Link if it is open.
 //! - `components::LinkView` uses `use_flexpa_link_with` and exchanges the token on the backend;
 //!   `components::Panel` is its markup.
 
 mod components;
+mod route;
 
 use std::rc::Rc;
 
 use components::{LinkView, Panel};
 use example_api::Status;
-use gloo_events::EventListener;
+use route::{use_view, View};
 use yew::{platform::spawn_local, prelude::*};
-
-#[derive(Clone, Copy, PartialEq)]
-enum View {
-    Link,
-    About,
-}
-
-/// The view the URL's hash names.
-fn view_in_url() -> View {
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok());
-    match hash.as_deref() {
-        Some("#about") => View::About,
-        _ => View::Link,
-    }
-}
 
 #[component]
 fn App() -> Html {
-    let view = use_state(view_in_url);
-    {
-        let view = view.clone();
-        use_effect_with((), move |_| {
-            let window = web_sys::window().expect("a page");
-            let listener =
-                EventListener::new(&window, "hashchange", move |_| view.set(view_in_url()));
-            move || drop(listener)
-        });
-    }
+    let view = use_view();
     // The backend's config (None while it loads); `attempt` fetches it again after a failure.
     let config = use_state(|| None::<Result<Rc<example_api::Config>, String>>);
     let attempt = use_state(|| 0u32);
@@ -72,7 +49,7 @@ fn App() -> Html {
             <p id="sandbox-banner" class="banner" hidden={!sandbox}>
                 { "Sandbox: every health plan and record here is sample data." }
             </p>
-            if *view == View::Link { { link_view } } else {
+            if view == View::Link { { link_view } } else {
                 <p id="about">{ "Flexpa Link connects a patient's health plan to this app." }</p>
             }
         </main>
