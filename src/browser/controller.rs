@@ -4,7 +4,7 @@
 //!
 //! The hook crates (`flexpa-link-yew`, `flexpa-link-leptos`, `flexpa-link-dioxus`) keep a
 //! controller per component, call [`set_config`](LinkController::set_config) when the
-//! component renders, mirror [`LinkState`] into their reactive state from `on_change`, and call
+//! component renders, mirror [`ControllerState`] into their reactive state from `on_change`, and call
 //! [`dispose`](LinkController::dispose) when the component unmounts. A plain wasm-bindgen app
 //! can use it directly as well.
 
@@ -60,7 +60,7 @@ impl LinkStatus {
 
 /// What a controller shows: its status and the token of the last successful opening.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkState {
+pub struct ControllerState {
     /// Loading, ready, open or failed.
     pub status: LinkStatus,
     /// The public token of the last opening that succeeded; `None` again once another opening
@@ -92,8 +92,8 @@ pub struct LinkController {
 
 struct Inner {
     loader: ScriptLoader,
-    on_change: Box<dyn Fn(&LinkState)>,
-    state: RefCell<LinkState>,
+    on_change: Box<dyn Fn(&ControllerState)>,
+    state: RefCell<ControllerState>,
     /// The data of the config given last (`None`: no config).
     wanted: RefCell<Option<Data>>,
     /// The app's callbacks from the config given last, called through the session's own.
@@ -140,12 +140,12 @@ impl LinkController {
     /// it), never from `new` or [`set_config`](Self::set_config) themselves (their changes are
     /// reported from a later task, so both are safe to call while a component renders), and
     /// never after [`dispose`](Self::dispose).
-    pub fn new(loader: ScriptLoader, on_change: impl Fn(&LinkState) + 'static) -> Self {
+    pub fn new(loader: ScriptLoader, on_change: impl Fn(&ControllerState) + 'static) -> Self {
         Self {
             inner: Rc::new(Inner {
                 loader,
                 on_change: Box::new(on_change),
-                state: RefCell::new(LinkState {
+                state: RefCell::new(ControllerState {
                     status: LinkStatus::Loading,
                     token: None,
                 }),
@@ -187,7 +187,7 @@ impl LinkController {
     }
 
     /// The current state.
-    pub fn state(&self) -> LinkState {
+    pub fn state(&self) -> ControllerState {
         self.inner.state.borrow().clone()
     }
 
@@ -395,7 +395,7 @@ impl Inner {
     }
 
     /// Changes the state and reports it, if it changed, with no borrow held.
-    fn update(&self, change: impl FnOnce(&mut LinkState)) {
+    fn update(&self, change: impl FnOnce(&mut ControllerState)) {
         if self.disposed.get() {
             return;
         }

@@ -17,7 +17,7 @@ mod script;
 mod session;
 
 pub use config::{LinkConfig, OptionValue, Usage};
-pub use controller::{LinkController, LinkState, LinkStatus};
+pub use controller::{ControllerState, LinkController, LinkStatus};
 pub use error::{Error, Result};
 pub use script::{CrossOrigin, LoadHandle, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
 pub use session::{LinkSession, PublicTokenFuture, INVALID_TOKEN_EXIT};
