@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use flexpa_link::{
-    Error, LinkConfig, LinkController, LinkState, LinkStatus, PublicToken, ScriptLoader,
+    ControllerState, Error, LinkConfig, LinkController, LinkStatus, PublicToken, ScriptLoader,
 };
 use yew::prelude::*;
 
@@ -14,7 +14,7 @@ use yew::prelude::*;
 /// always up to date. Cloning is cheap (the actions share one controller).
 #[derive(Clone)]
 pub struct UseFlexpaLinkHandle {
-    state: LinkState,
+    state: ControllerState,
     controller: LinkController,
 }
 
@@ -121,13 +121,15 @@ pub fn use_flexpa_link_with(
     loader: ScriptLoader,
     config: Option<LinkConfig>,
 ) -> UseFlexpaLinkHandle {
-    let state = use_state_eq(|| LinkState {
+    let state = use_state_eq(|| ControllerState {
         status: LinkStatus::Loading,
         token: None,
     });
     let controller = {
         let set = state.setter();
-        use_state(move || LinkController::new(loader, move |now: &LinkState| set.set(now.clone())))
+        use_state(move || {
+            LinkController::new(loader, move |now: &ControllerState| set.set(now.clone()))
+        })
     };
     // After every render (never on the server): the config of this render, with its closures.
     {
