@@ -141,7 +141,9 @@ impl UseFlexpaLinkReturn {
     /// Opens Link (call it from a click handler). The token arrives through the config's
     /// `on_success`, [`token`](Self::token) and [`public_token`](Self::public_token).
     ///
-    /// Errors when Link is not ready yet, the component is gone, or the global threw.
+    /// Errors when Link is not ready yet (`Error::NotReady`), the component is gone
+    /// (`Error::SessionDropped`), the global threw (`Error::Thrown`), or on the server
+    /// (`Error::NoWindow`).
     pub fn open(&self) -> Result<(), Error> {
         self.slot.with(|c| c.open())
     }
