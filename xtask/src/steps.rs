@@ -88,7 +88,7 @@ pub const STEPS: [Step; 17] = [
     },
     Step {
         name: "demo-server",
-        about: "the demo backend and its sandbox (examples/server, sandbox/)",
+        about: "the demo backend and its sandbox (examples/server, sandbox/server)",
         run: demo_server,
     },
     Step {
@@ -284,8 +284,8 @@ fn examples_wasm(ctx: &Ctx) -> Result {
 }
 
 fn demo_server(ctx: &Ctx) -> Result {
-    // The demo backend (examples/server) and the offline Flexpa sandbox it serves (sandbox/,
-    // flexpa-sandbox): tests over real HTTP.
+    // The demo backend (examples/server) and the offline Flexpa sandbox it serves
+    // (sandbox/server/, flexpa-sandbox): tests over real HTTP.
     ctx.cargo(&[
         "clippy",
         "-p",

@@ -14,7 +14,7 @@ pub mod backend;
 pub mod consent_flow;
 pub mod flexpa;
 pub mod records;
-/// The offline Flexpa, the `flexpa-sandbox` crate (`sandbox/`), under its old path.
+/// The offline Flexpa, the `flexpa-sandbox` crate (`sandbox/server/`), under its old path.
 pub use flexpa_sandbox as sandbox;
 pub mod sessions;
 pub mod views;
