@@ -53,10 +53,9 @@ pub fn sandbox() -> Sandbox {
     })
 }
 
-/// The sample plans the tests link: Evergreen Health (refreshable, refresh tokens that never
-/// expire) and Bayside Medicaid (not refreshable).
+/// The sample plan the tests link: Evergreen Health (refreshable, with refresh tokens that never
+/// expire for MULTIPLE usage).
 pub const REFRESHABLE_PLAN: &str = "evergreen-health-sandbox";
-pub const NOT_REFRESHABLE_PLAN: &str = "bayside-medicaid-sandbox";
 
 /// What Link hands the browser after the sample member of `plan` signs in: a fresh,
 /// single-use public token.
