@@ -34,6 +34,12 @@
 //! detaches its callbacks. The global is a singleton, so creating a new session retires the
 //! previous one.
 //!
+//! In a Yew, Leptos or Dioxus app, use the hook of your framework instead of managing the
+//! session yourself: `flexpa-link-yew`, `flexpa-link-leptos` and `flexpa-link-dioxus` give
+//! `use_flexpa_link(config)` (reactive `ready`, `error`, `is_open`, the token; `open()`,
+//! `exit()`, `retry()`) and a `FlexpaLinkButton`. They are thin layers over
+//! [`LinkController`], which any other UI code can use the same way.
+//!
 //! Secrets never print: [`PublicToken`] and every other key, token, code and secret show as
 //! `<redacted>` in `Debug` and `Display`, and are read only with `expose_secret()`.
 //!
