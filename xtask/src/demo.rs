@@ -102,8 +102,18 @@ mod tests {
         );
         assert_eq!(parse(&args(&["--app=dioxus", "-h"])).unwrap().0, "dioxus");
         assert_eq!(
-            parse(&args(&["--app", "leptos-fullstack", "--sandbox-sync-seconds", "2"])).unwrap(),
-            ("leptos-fullstack".into(), args(&["--sandbox-sync-seconds", "2"]), false)
+            parse(&args(&[
+                "--app",
+                "leptos-fullstack",
+                "--sandbox-sync-seconds",
+                "2"
+            ]))
+            .unwrap(),
+            (
+                "leptos-fullstack".into(),
+                args(&["--sandbox-sync-seconds", "2"]),
+                false
+            )
         );
         assert_eq!(parse(&args(&["--app", "minimal"])).unwrap_err().code, 2);
     }

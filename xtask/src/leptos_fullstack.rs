@@ -21,7 +21,12 @@ const PACKAGE: &str = "example-leptos-fullstack";
 /// The cargo arguments (after `build`) of the server: debug, `ssr` with the sandbox. The e2e
 /// step passes them in the same invocation as the demo server's build, so the dependencies
 /// they share (axum, tokio, reqwest, the crate's `server`) compile once.
-pub const SERVER_BUILD: [&str; 4] = ["-p", PACKAGE, "--features", "example-leptos-fullstack/sandbox"];
+pub const SERVER_BUILD: [&str; 4] = [
+    "-p",
+    PACKAGE,
+    "--features",
+    "example-leptos-fullstack/sandbox",
+];
 
 /// The server binary that [`SERVER_BUILD`] makes.
 pub fn server_bin(root: &Path) -> PathBuf {

@@ -14,8 +14,7 @@ use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::parse(std::env::args_os().skip(1), |name| std::env::var(name).ok())
-    {
+    let config = match Config::parse(std::env::args_os().skip(1), |name| std::env::var(name).ok()) {
         Ok(Some(config)) => config,
         Ok(None) => {
             print!("{HELP}");
@@ -92,7 +91,11 @@ async fn connect(config: &Config) -> Result<Flexpa, String> {
                 .map_err(|e| format!("FLEXPA_API_URL: {e}"))?;
             println!(
                 "Flexpa ({} keys): API {}, Link script {script_url}",
-                if publishable_key.is_test() { "test" } else { "LIVE" },
+                if publishable_key.is_test() {
+                    "test"
+                } else {
+                    "LIVE"
+                },
                 client.base_url()
             );
             let settings = LinkSettings {
@@ -117,7 +120,10 @@ async fn sandbox(host: &str, sync_window: std::time::Duration) -> Result<Flexpa,
         .base_url(running.url.as_str())
         .build()
         .map_err(|e| e.to_string())?;
-    println!("Sandbox Flexpa (Link script, Link app, API): {}/", running.url);
+    println!(
+        "Sandbox Flexpa (Link script, Link app, API): {}/",
+        running.url
+    );
     let settings = LinkSettings {
         publishable_key: running.publishable_key,
         script_url: format!("{}/v1/", running.url),

@@ -5,9 +5,9 @@
 //! [`LinkError`] (whose texts never hold a token or a key) reach the browser.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// What the page shows after linking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,12 +96,16 @@ impl Coverage {
             self.start.as_deref().unwrap_or("?"),
             self.end.as_deref().unwrap_or("present")
         );
-        [self.payor.as_deref(), self.status.as_deref(), member.as_deref()]
-            .into_iter()
-            .flatten()
-            .chain([period.as_str()])
-            .collect::<Vec<_>>()
-            .join(" · ")
+        [
+            self.payor.as_deref(),
+            self.status.as_deref(),
+            member.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain([period.as_str()])
+        .collect::<Vec<_>>()
+        .join(" · ")
     }
 }
 

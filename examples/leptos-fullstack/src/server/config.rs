@@ -7,8 +7,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use flexpa_link::server::{SecretKey, DEFAULT_BASE_URL};
 use flexpa_link::browser::DEFAULT_SRC;
+use flexpa_link::server::{SecretKey, DEFAULT_BASE_URL};
 use flexpa_link::PublishableKey;
 
 /// `--help`.
@@ -237,9 +237,12 @@ mod tests {
 
     #[test]
     fn sandbox_mode_needs_no_keys() {
-        let config = parse(&["--sandbox", "--sandbox-sync-seconds", "0.5", "--port", "0"], &[])
-            .unwrap()
-            .unwrap();
+        let config = parse(
+            &["--sandbox", "--sandbox-sync-seconds", "0.5", "--port", "0"],
+            &[],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(config.port, 0);
         assert!(matches!(
             config.flexpa,

@@ -17,10 +17,8 @@ pub async fn read(client: &Client, access_token: &AccessToken) -> Result<Records
     let coverage: Vec<FhirCoverage> = fhir
         .search_all("Coverage", &[("patient", "$PATIENT_ID")])
         .await?;
-    let mut pages = fhir.search_pages::<FhirClaim>(
-        "ExplanationOfBenefit",
-        &[("patient", "$PATIENT_ID")],
-    );
+    let mut pages =
+        fhir.search_pages::<FhirClaim>("ExplanationOfBenefit", &[("patient", "$PATIENT_ID")]);
     let mut claims = Vec::new();
     while let Some(page) = pages.next().await? {
         claims.extend(page.into_resources().map(FhirClaim::view));

@@ -35,10 +35,14 @@ impl Flexpa {
     /// with the access token, which is dropped here: only display data leaves.
     pub async fn link_records(&self, public_token: String) -> Result<Records, LinkError> {
         let public_token = PublicToken::new(public_token).map_err(|_| LinkError::MalformedToken)?;
-        let tokens = self.client.exchange(&public_token).await.map_err(|e| match e {
-            Error::Api(api) if api.status().is_client_error() => LinkError::TokenRefused,
-            other => link_error(other),
-        })?;
+        let tokens = self
+            .client
+            .exchange(&public_token)
+            .await
+            .map_err(|e| match e {
+                Error::Api(api) if api.status().is_client_error() => LinkError::TokenRefused,
+                other => link_error(other),
+            })?;
         let plan = tokens
             .endpoint
             .as_ref()
