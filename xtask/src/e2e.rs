@@ -7,7 +7,8 @@
 //!     server, and its browser half into target/demo/leptos-fullstack;
 //!   - the npm tarball (`cargo xtask npm pack`), unless E2E_NPM_TARBALL names one;
 //!
-//! then runs e2e/tests/*.test.js (or the FILEs, relative to e2e/) with node:test. Screenshots of
+//! then runs e2e/tests/*.test.js (or the FILEs, relative to e2e/) with node:test, after the
+//! full-stack app's Rust tests when no FILE is given. Screenshots of
 //! each step land in test-output/e2e/<suite>/<test>/.
 //! Environment: E2E_NPM_TARBALL=path, CHROMIUM=path (default /usr/bin/chromium).
 
@@ -50,6 +51,8 @@ pub fn test(root: &Path, tc: &Toolchain, files: &[String]) -> Result {
     cmd::rmdir(&root.join("test-output/e2e"))?;
     let e2e = root.join("e2e");
     let files: Vec<String> = if files.is_empty() {
+        // The whole suite: the full-stack app's Rust tests too (its server function).
+        leptos_fullstack::test(root)?;
         test_files(&e2e)?
     } else {
         files.to_vec()

@@ -69,6 +69,13 @@ pub fn build_site(root: &Path, tc: &Toolchain, site: &Path) -> Result {
     Ok(())
 }
 
+/// The crate's Rust tests: configuration, money, and the server function's body against the
+/// sandbox over HTTP (tests/server_fn.rs). Same features as [`SERVER_BUILD`]: the dependencies
+/// are already built.
+pub fn test(root: &Path) -> Result {
+    run(cmd("cargo", ["test", "-p", PACKAGE, "--features", "sandbox"]).current_dir(root))
+}
+
 /// `cargo xtask demo --app leptos-fullstack [ARGS]`: builds both halves and runs the server
 /// with the offline sandbox, or with the real Flexpa when both FLEXPA_PUBLISHABLE_KEY and
 /// FLEXPA_SECRET_KEY are set. ARGS go to the server (`--port`, `--sandbox-sync-seconds`...).

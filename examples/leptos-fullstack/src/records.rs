@@ -116,7 +116,7 @@ impl std::fmt::Display for Money {
         let digits = (cents / 100).to_string();
         let mut units = String::new();
         for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 units.push(',');
             }
             units.push(digit);
