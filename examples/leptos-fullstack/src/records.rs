@@ -165,7 +165,7 @@ impl FromServerFnError for LinkError {
 /// Exchanges Link's public token and reads the patient's records, on the server.
 ///
 /// The token is a `String` here so that no input fails to decode (a decoding error could
-/// echo it); [`crate::server::flexpa::link_records`] checks its shape.
+/// echo it); `server::Flexpa::link_records` checks its shape and does the work.
 #[server]
 pub async fn link_records(
     /// Link's public token, as Link gave it.
