@@ -1,5 +1,6 @@
 //! examples/leptos-fullstack, built the way cargo-leptos builds a Leptos app (cargo-leptos itself
-//! does not install on this project's toolchain: see the example's README):
+//! is not used: the current one does not install on this toolchain and an older one takes about
+//! 26 CPU-minutes to install; see the example's README):
 //! - the server: the crate's binary with `ssr`, plus `sandbox` for the demo and the e2e tests
 //!   (the offline Flexpa in the same process);
 //! - the browser half: the crate's library for wasm32 with `hydrate`, through
