@@ -273,3 +273,37 @@ async fn a_callback_may_dispose_its_controller() {
     assert_eq!(iframes(), 0);
     assert_eq!(uncaught_errors(), 0);
 }
+
+#[wasm_bindgen_test]
+async fn on_the_script_published_on_npm_0_0_8_a_cancel_and_a_link_both_end_the_opening() {
+    fresh();
+    let src = blob_url(STANDIN_0_0_8);
+    let (controller, _) = controller(&src);
+    let log = Log::default();
+    controller.set_config(Some(config(&log)));
+    until(&controller, LinkStatus::Ready).await;
+    // That script never calls onExit: the iframe leaving the page is the exit.
+    let waiting = controller.public_token();
+    controller.open().unwrap();
+    from_link("CLOSED", JsValue::UNDEFINED);
+    assert!(matches!(waiting.await, Err(Error::Exited { .. })));
+    until(&controller, LinkStatus::Ready).await;
+    assert_eq!(log.borrow().exits, [None]);
+    // It has no exit() either: the crate closes and reports the exit itself.
+    controller.open().unwrap();
+    controller.exit().unwrap();
+    until(&controller, LinkStatus::Ready).await;
+    assert_eq!(iframes(), 0);
+    assert_eq!(log.borrow().exits.len(), 2);
+    controller.open().unwrap();
+    from_link("SUCCESS", TOKEN);
+    until(&controller, LinkStatus::Ready).await;
+    assert_eq!(log.borrow().tokens, [TOKEN]);
+    assert_eq!(
+        controller
+            .state()
+            .token
+            .map(|t| t.expose_secret().to_owned()),
+        Some(TOKEN.to_owned())
+    );
+}

@@ -208,30 +208,35 @@ fn test_wasm(ctx: &Ctx) -> Result {
 }
 
 fn hooks(ctx: &Ctx) -> Result {
-    // Each crate under integrations/ (flexpa-link-yew, -leptos, -dioxus): clippy on both
-    // targets, its tests/web_*.rs mounting real components in headless Chromium, and its
-    // native tests (server-side rendering to a string).
-    for name in integrations(&ctx.root)? {
-        run(ctx
-            .tc
-            .wasm_clippy(&["-p", &name, "--all-targets", "--", "-D", "warnings"])?
-            .current_dir(&ctx.root))?;
-        ctx.cargo(&[
-            "clippy",
-            "-p",
-            &name,
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])?;
-        run(ctx
-            .tc
-            .wasm_cargo(&["test", "-p", &name, "--target", WASM_TARGET])?
-            .current_dir(&ctx.root))?;
-        ctx.cargo(&["test", "-p", &name])?;
+    // The crates under integrations/ (flexpa-link-yew, -leptos, -dioxus), all in each cargo
+    // invocation (one build graph, built in parallel): clippy on both targets, their
+    // tests/web_*.rs mounting real components in headless Chromium, and their native tests
+    // (server-side rendering to a string).
+    let names = integrations(&ctx.root)?;
+    if names.is_empty() {
+        println!("no crates under integrations/");
+        return Ok(());
     }
-    Ok(())
+    let packages: Vec<&str> = names.iter().flat_map(|n| ["-p", n.as_str()]).collect();
+    let args = |before: &[&'static str], after: &[&'static str]| -> Vec<&str> {
+        before
+            .iter()
+            .chain(&packages)
+            .chain(after)
+            .copied()
+            .collect()
+    };
+    let lint = ["--all-targets", "--", "-D", "warnings"];
+    run(ctx
+        .tc
+        .wasm_clippy(&args(&[], &lint))?
+        .current_dir(&ctx.root))?;
+    ctx.cargo(&args(&["clippy"], &lint))?;
+    run(ctx
+        .tc
+        .wasm_cargo(&args(&["test"], &["--target", WASM_TARGET]))?
+        .current_dir(&ctx.root))?;
+    ctx.cargo(&args(&["test"], &[]))
 }
 
 /// The package names of the crates under integrations/ (each directory is named as its crate).

@@ -2,19 +2,15 @@
 #[rustfmt::skip]
 mod quickstart {
 // README:begin
-use flexpa_link::{FlexpaLink, LinkConfig, LinkSession};
-use leptos::{prelude::*, task::spawn_local};
+use flexpa_link::LinkConfig;
+use flexpa_link_leptos::{use_flexpa_link, FlexpaLinkButton};
+use leptos::prelude::*;
 
 #[component]
 pub fn LinkButton() -> impl IntoView {
-    let session = StoredValue::new_local(None::<LinkSession>); // dropped (Link closed) on unmount
-    spawn_local(async move {
-        let link = FlexpaLink::load().await.expect("the Flexpa Link script");
-        let config = LinkConfig::new("pk_test_...").unwrap().on_success(send_to_backend);
-        if !session.is_disposed() { session.set_value(link.create(config).ok()); }
-    });
-    let open = move |_| session.with_value(|s| { if let Some(s) = s { let _ = s.open(); } });
-    view! { <button on:click=open>"Link your health data"</button> }
+    // One script per page; Link closed and its callbacks freed when the component unmounts.
+    let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok().map(|c| c.on_success(send_to_backend)));
+    view! { <FlexpaLinkButton link /> } // disabled until ready; "Link your health data"
 }
 // README:end
 

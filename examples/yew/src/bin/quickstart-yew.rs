@@ -2,19 +2,16 @@
 #[rustfmt::skip]
 mod quickstart {
 // README:begin
-use flexpa_link::{FlexpaLink, LinkConfig, LinkSession};
-use yew::{platform::spawn_local, prelude::*};
+use flexpa_link::LinkConfig;
+use flexpa_link_yew::use_flexpa_link;
+use yew::prelude::*;
 
 #[component]
 pub fn LinkButton() -> Html {
-    let session = use_mut_ref(|| None::<LinkSession>); // dropped (Link closed) on unmount
-    use_effect_with((), { let session = session.clone(); move |_| spawn_local(async move {
-        let link = FlexpaLink::load().await.expect("the Flexpa Link script");
-        let config = LinkConfig::new("pk_test_...").unwrap().on_success(send_to_backend);
-        *session.borrow_mut() = link.create(config).ok();
-    })});
-    let onclick = move |_| { if let Some(s) = &*session.borrow() { let _ = s.open(); } };
-    html! { <button {onclick}>{ "Link your health data" }</button> }
+    // Loads the script once, closes Link and frees its callbacks on unmount.
+    let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok().map(|c| c.on_success(send_to_backend)));
+    let onclick = { let link = link.clone(); move |_| { let _ = link.open(); } };
+    html! { <button {onclick} disabled={!link.ready()}>{ "Link your health data" }</button> }
 }
 // README:end
 
