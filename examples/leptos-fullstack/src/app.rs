@@ -4,12 +4,13 @@
 //! leaving the Link view (a click or the Back button, routed in the browser) unmounts it, and
 //! with it any open Link.
 
+use flexpa_link::{LinkConfig, PublicToken, ScriptLoader};
+use flexpa_link_leptos::{use_flexpa_link_with_options, FlexpaLinkButton, UseFlexpaLinkOptions};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use serde::{Deserialize, Serialize};
 
-use crate::link::use_link;
 use crate::records::{Claim, LinkRecords, Money, Records};
 
 /// What the page needs to create Link: chosen by the server, sent with the page.
@@ -87,29 +88,39 @@ fn About() -> impl IntoView {
 /// The Link button, the status, and the records once linked.
 #[component]
 fn LinkView(settings: Option<LinkSettings>) -> impl IntoView {
-    let Some(settings) = settings else {
-        return view! {
-            <p id="error" role="alert">"The server sent no Link settings."</p>
-        }
-        .into_any();
+    let Some(LinkSettings {
+        publishable_key,
+        script_url,
+        sandbox,
+    }) = settings
+    else {
+        return view! { <p id="error" role="alert">"The server sent no Link settings."</p> }
+            .into_any();
     };
-    let sandbox = settings.sandbox;
     let records = ServerAction::<LinkRecords>::new();
     let exited = RwSignal::new(false);
-    let link = use_link(
-        settings,
-        move |token| {
-            records.dispatch(LinkRecords {
-                public_token: token.into_string(),
-            });
-        },
-        move || exited.set(true),
-    );
-    let open = move |_| {
-        exited.set(false);
-        records.value().set(None);
-        link.open();
-    };
+    // Link hands the public token to the server function, which keeps the access token.
+    let config = LinkConfig::new(publishable_key).map(|config| {
+        config
+            .on_success(move |token: PublicToken| {
+                records.dispatch(LinkRecords {
+                    public_token: token.into_string(),
+                });
+            })
+            .on_exit(move |_| exited.set(true))
+    });
+    let config_error = StoredValue::new(config.as_ref().err().map(ToString::to_string));
+    let loader = ScriptLoader::new().src(script_url);
+    let link =
+        use_flexpa_link_with_options(config.ok(), UseFlexpaLinkOptions::default().loader(loader));
+    // A new opening: the last outcome goes.
+    Effect::new(move || {
+        if link.is_open.get() {
+            exited.set(false);
+            records.value().set(None);
+        }
+    });
+
     let syncing = records.pending();
     let result = records.value();
     let status = move || {
@@ -125,7 +136,7 @@ fn LinkView(settings: Option<LinkSettings>) -> impl IntoView {
             }
         } else if exited.get() {
             "exited"
-        } else if link.error.with(Option::is_some) {
+        } else if link.error.with(Option::is_some) || config_error.with_value(Option::is_some) {
             "error"
         } else if link.ready.get() {
             "ready"
@@ -135,7 +146,11 @@ fn LinkView(settings: Option<LinkSettings>) -> impl IntoView {
     };
     let error = move || match result.get() {
         Some(Err(e)) => Some(e.to_string()),
-        _ => link.error.get(),
+        _ => link
+            .error
+            .get()
+            .map(|e| e.to_string())
+            .or_else(|| config_error.get_value()),
     };
     let shown = move || result.get().and_then(Result::ok);
 
@@ -143,14 +158,7 @@ fn LinkView(settings: Option<LinkSettings>) -> impl IntoView {
         <p id="sandbox-banner" class="banner" hidden=!sandbox>
             "Sandbox: every health plan and record here is sample data."
         </p>
-        <button
-            id="link-button"
-            type="button"
-            disabled=move || !link.ready.get() || link.is_open.get() || syncing.get()
-            on:click=open
-        >
-            "Link your health data"
-        </button>
+        <FlexpaLinkButton link attr:id="link-button"/>
         <p class="status">"Status: " <span id="status">{status}</span></p>
         <p id="syncing" hidden=move || !syncing.get()>
             "Syncing… Flexpa is fetching your records from the health plan."

@@ -11,7 +11,6 @@
 #![deny(missing_docs)]
 
 pub mod app;
-mod link;
 pub mod records;
 #[cfg(feature = "ssr")]
 pub mod server;
