@@ -1,9 +1,9 @@
-//! The server client against a protocol-faithful stand-in of Flexpa's API on 127.0.0.1:
+//! The server client against the offline sandbox of Flexpa (behind the recording stand-in) on
+//! 127.0.0.1, and against scripted answers:
 //! exact requests (method, path, headers, body, auth) and every success shape.
 
 use crate::standin;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use flexpa_link::pkce::{AuthorizationCode, Callback, CodeVerifier};
@@ -13,7 +13,9 @@ use flexpa_link::server::{
 };
 use flexpa_link::{PublicToken, PublishableKey};
 use serde_json::json;
-use standin::{FlexpaApi, Reply, Standin, Usage, PUBLISHABLE_KEY, SECRET_KEY};
+use standin::{
+    mint_public_token, Reply, Standin, Usage, PUBLISHABLE_KEY, REFRESHABLE_PLAN, SECRET_KEY,
+};
 
 fn builder(url: &str) -> ClientBuilder {
     Client::builder(SecretKey::new(SECRET_KEY).unwrap())
@@ -42,9 +44,9 @@ fn assert_common_headers(r: &standin::Recorded) {
 
 #[tokio::test]
 async fn exchange_sends_the_exact_request_and_parses_the_full_response() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
-    let public = api.mint_public_token(Usage::Multiple, "user-1");
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
+    let public = mint_public_token(&sandbox, REFRESHABLE_PLAN, Usage::Multiple, "user-1");
 
     let tokens = client(&server.url())
         .exchange(&token(&public))
@@ -70,15 +72,14 @@ async fn exchange_sends_the_exact_request_and_parses_the_full_response() {
         Some(r.body.len().to_string().as_str())
     );
 
-    assert!(tokens.access_token.expose_secret().starts_with("access_"));
+    // Shaped like Flexpa's: a JWT access token, an opaque refresh token.
+    assert_eq!(tokens.access_token.expose_secret().split('.').count(), 3);
     assert_eq!(tokens.expires_in, 1800);
     assert_eq!(tokens.expires_after(), Duration::from_secs(1800));
-    assert!(tokens
-        .refresh_token
-        .as_ref()
-        .unwrap()
-        .expose_secret()
-        .starts_with("refresh_"));
+    assert_eq!(
+        tokens.refresh_token.as_ref().unwrap().expose_secret().len(),
+        43
+    );
     assert_eq!(tokens.refresh_expires_in, Some(RefreshExpiry::Never));
     assert!(tokens.patient.as_deref().unwrap().starts_with("Patient/"));
     assert_eq!(
@@ -86,18 +87,19 @@ async fn exchange_sends_the_exact_request_and_parses_the_full_response() {
         tokens.patient.as_deref().unwrap().strip_prefix("Patient/")
     );
     let endpoint = tokens.endpoint.as_ref().unwrap();
-    assert_eq!(endpoint.id, "ep_3c1e4b2a");
-    assert_eq!(endpoint.name, "humana-sandbox");
-    assert_eq!(endpoint.label, vec!["Humana", "Humana Medicare Advantage"]);
+    assert_eq!(endpoint.id, "8d1c2f4e-5b6a-4c3d-9e8f-0a1b2c3d4e5f");
+    assert_eq!(endpoint.name, REFRESHABLE_PLAN);
+    assert_eq!(
+        endpoint.label,
+        vec!["Evergreen Health", "Evergreen Health PPO"]
+    );
     assert!(endpoint.refreshable);
     assert_eq!(
         endpoint.resources,
         vec!["Patient", "Coverage", "ExplanationOfBenefit"]
     );
-    assert_eq!(
-        tokens.time_until_max_auth,
-        TimeUntilMaxAuth::Seconds(7_776_000)
-    );
+    // A refreshable plan's authorization lasts until revoked.
+    assert_eq!(tokens.time_until_max_auth, TimeUntilMaxAuth::Indefinite);
 }
 
 #[tokio::test]
@@ -122,9 +124,9 @@ async fn exchange_minimal_response_without_refresh_token() {
 
 #[tokio::test]
 async fn one_time_usage_exchange_has_null_refresh_fields() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
-    let public = api.mint_public_token(Usage::OneTime, "u");
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
+    let public = mint_public_token(&sandbox, REFRESHABLE_PLAN, Usage::OneTime, "u");
     let tokens = client(&server.url())
         .exchange(&token(&public))
         .await
@@ -219,29 +221,38 @@ async fn unknown_fields_and_odd_endpoint_shapes_do_not_break_parsing() {
 
 #[tokio::test]
 async fn a_public_token_is_single_use() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
-    let public = token(&api.mint_public_token(Usage::OneTime, "u"));
+    let public = token(&mint_public_token(
+        &sandbox,
+        REFRESHABLE_PLAN,
+        Usage::OneTime,
+        "u",
+    ));
     c.exchange(&public).await.unwrap();
     let err = c.exchange(&public).await.unwrap_err();
     let api_err = err.api().expect("an API error");
     assert_eq!(api_err.status().as_u16(), 400);
     assert_eq!(
         api_err.message(),
-        Some("Invalid public token. Public token has expired.")
+        Some("Invalid public token. Public token has already been used.")
     );
     assert_eq!(server.request_count(), 2, "a 400 is not retried");
 }
 
 #[tokio::test]
 async fn introspect_sends_the_bearer_token_and_parses_every_field() {
-    let api = Arc::new(FlexpaApi::new());
-    *api.time_until_max_auth.lock().unwrap() = json!("indefinite");
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     let tokens = c
-        .exchange(&token(&api.mint_public_token(Usage::OneTime, "ext-42")))
+        .exchange(&token(&mint_public_token(
+            &sandbox,
+            REFRESHABLE_PLAN,
+            Usage::OneTime,
+            "ext-42",
+        )))
         .await
         .unwrap();
 
@@ -258,8 +269,13 @@ async fn introspect_sends_the_bearer_token_and_parses_every_field() {
     assert_eq!(r.header("content-type"), None);
 
     assert!(info.jti.as_deref().is_some_and(|j| !j.is_empty()));
-    assert_eq!(info.iat, Some(1_735_689_600));
-    assert_eq!(info.exp, Some(1_735_691_400));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let iat = info.iat.unwrap();
+    assert!(iat.abs_diff(now) < 60, "issued now: {iat} vs {now}");
+    assert_eq!(info.exp, Some(iat + 1800));
     assert!(info.expires_at().unwrap() > info.issued_at().unwrap());
     assert_eq!(info.patient, tokens.patient);
     assert_eq!(info.patient_id(), tokens.patient_id());
@@ -306,11 +322,16 @@ async fn every_link_state_is_recognised() {
 
 #[tokio::test]
 async fn refresh_sends_basic_auth_and_the_form_body() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     let first = c
-        .exchange(&token(&api.mint_public_token(Usage::Multiple, "u")))
+        .exchange(&token(&mint_public_token(
+            &sandbox,
+            REFRESHABLE_PLAN,
+            Usage::Multiple,
+            "u",
+        )))
         .await
         .unwrap();
     let refresh = first.refresh_token.clone().unwrap();
@@ -348,7 +369,8 @@ async fn refresh_sends_basic_auth_and_the_form_body() {
 
     assert_ne!(renewed.access_token, first.access_token);
     assert_eq!(renewed.expires_in, 1800);
-    assert_eq!(renewed.token_type.as_deref(), Some("Bearer"));
+    // Flexpa's refresh answer has no token_type (the code exchange's has: see the PKCE test).
+    assert_eq!(renewed.token_type, None);
     assert!(renewed.refresh_token.is_some());
     assert_eq!(renewed.patient_id(), first.patient_id());
     let info = c.introspect(&renewed.access_token).await.unwrap();
@@ -380,29 +402,39 @@ async fn refresh_and_code_exchange_need_the_publishable_key_and_send_nothing_wit
 
 #[tokio::test]
 async fn a_bad_secret_key_is_a_401_from_flexpa() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = Client::builder(SecretKey::new("sk_test_wrongwrongwrong").unwrap())
         .base_url(server.url())
         .build()
         .unwrap();
     let err = c
-        .exchange(&token(&api.mint_public_token(Usage::OneTime, "u")))
+        .exchange(&token(&mint_public_token(
+            &sandbox,
+            REFRESHABLE_PLAN,
+            Usage::OneTime,
+            "u",
+        )))
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(err.api().unwrap().error(), Some("Unauthorized"));
-    assert_eq!(err.api().unwrap().message(), Some("Invalid secret key"));
+    assert_eq!(err.api().unwrap().message(), Some("Invalid secret key."));
     assert!(!err.is_transient());
 }
 
 #[tokio::test]
 async fn revoke_sends_the_bearer_token_and_secret_key_and_returns_the_count() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     let tokens = c
-        .exchange(&token(&api.mint_public_token(Usage::OneTime, "u")))
+        .exchange(&token(&mint_public_token(
+            &sandbox,
+            REFRESHABLE_PLAN,
+            Usage::OneTime,
+            "u",
+        )))
         .await
         .unwrap();
 
@@ -419,7 +451,11 @@ async fn revoke_sends_the_bearer_token_and_secret_key_and_returns_the_count() {
     assert_eq!(r.bearer(), Some(tokens.access_token.expose_secret()));
     assert_eq!(r.json(), json!({"secret_key": SECRET_KEY}));
 
-    assert_eq!(c.revoke(&tokens.access_token).await.unwrap().count, 0);
+    // A second revoke is refused (Flexpa answers 401 to a call with a revoked token); the
+    // token's state shows it.
+    let err = c.revoke(&tokens.access_token).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert!(!err.is_transient());
     let info = c.introspect(&tokens.access_token).await.unwrap();
     assert_eq!(info.state, Some(LinkState::Revoked));
     assert!(!info.state.unwrap().is_active());
@@ -427,8 +463,8 @@ async fn revoke_sends_the_bearer_token_and_secret_key_and_returns_the_count() {
 
 #[tokio::test]
 async fn pkce_flow_authorization_url_redirect_and_code_exchange() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     let verifier = CodeVerifier::generate().unwrap();
     let state = flexpa_link::pkce::random_state().unwrap();
@@ -437,18 +473,14 @@ async fn pkce_flow_authorization_url_redirect_and_code_exchange() {
         .authorization_url(redirect_uri, &verifier.challenge(), "user-7")
         .unwrap()
         .state(&state)
-        .endpoint_id("ep_3c1e4b2a")
+        .endpoint_id("8d1c2f4e-5b6a-4c3d-9e8f-0a1b2c3d4e5f")
         .build()
         .unwrap();
     assert!(url.starts_with(&format!("{}/link/auth?", server.url())));
 
-    // The browser follows the URL; the stand-in "consents" and redirects back.
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(&url).send().await.unwrap();
-    assert_eq!(resp.status().as_u16(), 302);
+    // The browser follows the URL; the patient signs in and consents; the page redirects back.
+    let resp = standin::consent(&url, REFRESHABLE_PLAN).await;
+    assert_eq!(resp.status().as_u16(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("http://localhost:3000/callback?from=test&code="));
     let query = location.split_once('?').unwrap().1;
@@ -488,7 +520,8 @@ async fn pkce_flow_authorization_url_redirect_and_code_exchange() {
         .await
         .unwrap();
 
-    let r = &server.requests()[1];
+    // 0: the consent page, 1: the patient's consent, 2: the code exchange.
+    let r = &server.requests()[2];
     assert_eq!(
         (r.method.as_str(), r.path.as_str()),
         ("POST", "/link/token")
@@ -513,6 +546,7 @@ async fn pkce_flow_authorization_url_redirect_and_code_exchange() {
         ]
     );
     assert_eq!(tokens.scope.as_deref(), Some("launch/patient"));
+    assert_eq!(tokens.token_type.as_deref(), Some("Bearer"));
     assert!(tokens.refresh_token.is_some());
     let info = c.introspect(&tokens.access_token).await.unwrap();
     assert_eq!(info.external_id(), Some("user-7"));
@@ -520,8 +554,8 @@ async fn pkce_flow_authorization_url_redirect_and_code_exchange() {
 
 #[tokio::test]
 async fn code_exchange_with_the_wrong_verifier_is_rejected_by_the_server() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     let right = CodeVerifier::generate().unwrap();
     let url = c
@@ -529,14 +563,7 @@ async fn code_exchange_with_the_wrong_verifier_is_rejected_by_the_server() {
         .unwrap()
         .build()
         .unwrap();
-    let resp = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(&url)
-        .send()
-        .await
-        .unwrap();
+    let resp = standin::consent(&url, REFRESHABLE_PLAN).await;
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let Callback::Code { code, .. } =
         Callback::from_query(location.split_once('?').unwrap().1).unwrap()
@@ -551,7 +578,10 @@ async fn code_exchange_with_the_wrong_verifier_is_rejected_by_the_server() {
     let e = err.api().unwrap();
     assert_eq!(e.status().as_u16(), 400);
     assert_eq!(e.error(), Some("invalid_grant"));
-    assert_eq!(e.message(), Some("PKCE verification failed"));
+    assert_eq!(
+        e.message(),
+        Some("PKCE verification failed: code_verifier does not match the code_challenge.")
+    );
     // A code of the wrong shape cannot even be made, so it is never sent.
     let err = AuthorizationCode::new("bad code").unwrap_err();
     assert!(!err.to_string().contains("bad code"), "{err}");
@@ -559,14 +589,19 @@ async fn code_exchange_with_the_wrong_verifier_is_rejected_by_the_server() {
 
 #[tokio::test]
 async fn one_connection_is_reused_across_calls_and_clones() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = client(&server.url());
     for _ in 0..5 {
         let c2 = c.clone();
-        c2.exchange(&token(&api.mint_public_token(Usage::OneTime, "u")))
-            .await
-            .unwrap();
+        c2.exchange(&token(&mint_public_token(
+            &sandbox,
+            REFRESHABLE_PLAN,
+            Usage::OneTime,
+            "u",
+        )))
+        .await
+        .unwrap();
     }
     assert_eq!(server.request_count(), 5);
     assert_eq!(
@@ -578,8 +613,8 @@ async fn one_connection_is_reused_across_calls_and_clones() {
 
 #[tokio::test]
 async fn an_existing_reqwest_client_is_used() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-app", "mine".parse().unwrap());
     let http = reqwest::Client::builder()
@@ -588,9 +623,14 @@ async fn an_existing_reqwest_client_is_used() {
         .build()
         .unwrap();
     let c = builder(&server.url()).http_client(http).build().unwrap();
-    c.exchange(&token(&api.mint_public_token(Usage::OneTime, "u")))
-        .await
-        .unwrap();
+    c.exchange(&token(&mint_public_token(
+        &sandbox,
+        REFRESHABLE_PLAN,
+        Usage::OneTime,
+        "u",
+    )))
+    .await
+    .unwrap();
     let r = &server.requests()[0];
     assert_eq!(
         r.header("x-app"),

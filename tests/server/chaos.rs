@@ -1,4 +1,4 @@
-//! The fault suite: 64 concurrent clients against the chaos mode of the stand-in API
+//! The fault suite: 64 concurrent clients against the sandbox behind the stand-in's chaos mode
 //! (delays past the timeout, connection resets, 5xx, 429 storms, truncated, oversized and
 //! garbage bodies) for a bounded time. Every call must end in `Ok` or a typed error within its
 //! timeout, nothing may panic, and no error may contain a secret.
@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use flexpa_link::server::{Client, Error, SecretKey};
 use flexpa_link::{PublicToken, PublishableKey};
-use standin::{Chaos, FlexpaApi, Standin, Usage, PUBLISHABLE_KEY, SECRET_KEY};
+use standin::{
+    mint_public_token, Chaos, Sandbox, Standin, Usage, PUBLISHABLE_KEY, REFRESHABLE_PLAN,
+    SECRET_KEY,
+};
 
 const CLIENTS: usize = 64;
 const TIMEOUT: Duration = Duration::from_millis(600);
@@ -93,7 +96,7 @@ fn client(url: String) -> Client {
 async fn worker(
     id: usize,
     client: Client,
-    api: Arc<FlexpaApi>,
+    sandbox: Sandbox,
     until: Instant,
     start0: Instant,
 ) -> Tally {
@@ -109,7 +112,7 @@ async fn worker(
         } else {
             Usage::OneTime
         };
-        let public = api.mint_public_token(usage, &format!("user-{id}"));
+        let public = mint_public_token(&sandbox, REFRESHABLE_PLAN, usage, &format!("user-{id}"));
         let secrets = [SECRET_KEY, public.as_str()];
         let token = PublicToken::new(public.clone()).unwrap();
         let Some(tokens) = timed(&mut tally, &secrets, client.exchange(&token)).await else {
@@ -153,9 +156,9 @@ async fn sixty_four_clients_against_a_chaotic_api() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3)
         .clamp(1, 60);
-    let api = Arc::new(FlexpaApi::new());
+    let sandbox = standin::sandbox();
     let chaos = Arc::new(Chaos::new(seed, TIMEOUT + Duration::from_millis(400)));
-    let server = Standin::chaos(api.clone(), chaos.clone()).await;
+    let server = Standin::chaos(&sandbox, chaos.clone()).await;
 
     // Build the clients first: building one loads the TLS roots, which blocks for a moment.
     let build_started = Instant::now();
@@ -167,7 +170,7 @@ async fn sixty_four_clients_against_a_chaotic_api() {
     let run = async {
         let mut set = tokio::task::JoinSet::new();
         for (id, client) in clients.into_iter().enumerate() {
-            set.spawn(worker(id, client, api.clone(), until, started));
+            set.spawn(worker(id, client, sandbox.clone(), until, started));
         }
         let mut total = Tally::default();
         while let Some(joined) = set.join_next().await {

@@ -1,5 +1,6 @@
 //! The server client against real HTTP servers on 127.0.0.1, as one test binary: the
-//! stand-in (`tests/support/standin.rs`) is built once, and each concern is a module.
+//! stand-in (`tests/support/standin.rs`: the offline sandbox, `flexpa-sandbox`, behind a
+//! recording fault layer) is built once, and each concern is a module.
 //!
 //! - `api`: exact requests and every success shape of the token calls;
 //! - `errors`: every failure as a typed error (statuses, bodies, timeouts, transport);

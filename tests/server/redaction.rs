@@ -3,7 +3,6 @@
 
 use crate::standin;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use flexpa_link::pkce::{AuthorizationCode, Callback, CodeVerifier};
@@ -11,7 +10,10 @@ use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::{AccessToken, Client, RefreshToken, SecretKey};
 use flexpa_link::{PublicToken, PublishableKey};
 use serde_json::json;
-use standin::{FlexpaApi, Recorded, Reply, Standin, Usage, PUBLISHABLE_KEY, SECRET_KEY};
+use standin::{
+    mint_public_token, Recorded, Reply, Standin, Usage, PUBLISHABLE_KEY, REFRESHABLE_PLAN,
+    SECRET_KEY,
+};
 
 const PUBLIC: &str = "public_token_11111111-2222-4333-8444-555555555555";
 const ACCESS: &str = "eyJhbGciOiJFUzI1NiJ9.ACCESS-TOKEN-PAYLOAD.signature";
@@ -126,15 +128,23 @@ fn rejected_keys_and_tokens_are_not_echoed() {
 
 #[tokio::test]
 async fn responses_print_their_tokens_redacted() {
-    let api = Arc::new(FlexpaApi::new());
-    let server = Standin::faithful(api.clone()).await;
+    let sandbox = standin::sandbox();
+    let server = Standin::faithful(&sandbox).await;
     let c = Client::builder(SecretKey::new(SECRET_KEY).unwrap())
         .publishable_key(PublishableKey::new(PUBLISHABLE_KEY).unwrap())
         .base_url(server.url())
         .build()
         .unwrap();
     let tokens = c
-        .exchange(&PublicToken::new(api.mint_public_token(Usage::Multiple, "u")).unwrap())
+        .exchange(
+            &PublicToken::new(mint_public_token(
+                &sandbox,
+                REFRESHABLE_PLAN,
+                Usage::Multiple,
+                "u",
+            ))
+            .unwrap(),
+        )
         .await
         .unwrap();
     let text = format!("{tokens:?} {tokens:#?}");

@@ -1,39 +1,77 @@
-//! A stand-in for Flexpa's API on 127.0.0.1, for the server tests and the fault suite.
+//! Flexpa's API on 127.0.0.1 for the server tests and the fault suite: the offline sandbox
+//! (`flexpa-sandbox`, the one the demo serves) behind a fault layer.
 //!
-//! It is a hand-rolled HTTP/1.1 server on a tokio `TcpListener`, so that a test controls every
-//! byte: a reply can be a normal response, a body cut short, a connection reset mid-body, a
-//! slow trickle, an endless stream, or nothing at all. Every request is recorded (method, path,
-//! query, headers, body, and which connection carried it) for exact assertions.
+//! The fault layer is a hand-rolled HTTP/1.1 front on a tokio `TcpListener`, so that a test
+//! controls every byte: a reply can be the sandbox's answer, a scripted response, a body cut
+//! short, a connection reset mid-body, a slow trickle, an endless stream, or nothing at all.
+//! Every request is recorded (method, path, query, headers, body, and which connection carried
+//! it) for exact assertions.
 //!
 //! Three ways to answer:
-//! - [`Standin::scripted`]: a closure picks the [`Reply`] for each request;
-//! - [`Standin::faithful`]: [`FlexpaApi`], which follows `docs/flexpa.md` to the letter
-//!   (secret key check, single-use public tokens, Bearer/Basic auth, PKCE S256 check,
-//!   Flexpa's error bodies);
-//! - [`Standin::chaos`]: the faithful API behind a seeded fault injector ([`Chaos`]): delays
-//!   past the client's timeout, resets, 5xx, 429 storms, truncated and oversized bodies.
+//! - [`Standin::faithful`]: every request goes to the [`Sandbox`] ([`Reply::Sandbox`]);
+//! - [`Standin::scripted`]: a closure picks the [`Reply`] for each request (a scripted body or
+//!   status, a fault, or the sandbox's answer when given one with [`Standin::in_front_of`]);
+//! - [`Standin::chaos`]: the sandbox behind a seeded fault injector ([`Chaos`]): delays past the
+//!   client's timeout, resets, 5xx, 429 storms, truncated and oversized bodies.
 //!
 //! Use it from a test file with `#[path = "support/standin.rs"] mod standin;`.
 #![allow(dead_code)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use axum::body::{to_bytes, Body};
+use axum::extract::ConnectInfo;
+use axum::http::header;
+use axum::Router;
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+pub use flexpa_sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tower::ServiceExt as _;
 
 pub const SECRET_KEY: &str = "sk_test_Zr9QmXc7TBSecretKeyValue42";
 pub const PUBLISHABLE_KEY: &str = "pk_test_4YhpxYOsBMHp1FWhX2v0Amj7";
 /// The largest request the stand-in reads (requests to Flexpa are tiny).
 const MAX_REQUEST: usize = 64 * 1024;
+
+/// The sandbox with the test keys, no syncing window and no rate limit (the tests of those
+/// script their own 429s).
+pub fn sandbox() -> Sandbox {
+    Sandbox::new(SandboxConfig {
+        publishable_key: PUBLISHABLE_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        sync_window: Duration::ZERO,
+        rate_limit: None,
+        ..SandboxConfig::random()
+    })
+}
+
+/// The sample plan the tests link: Evergreen Health (refreshable, with refresh tokens that never
+/// expire for MULTIPLE usage).
+pub const REFRESHABLE_PLAN: &str = "evergreen-health-sandbox";
+
+/// What Link hands the browser after the sample member of `plan` signs in: a fresh,
+/// single-use public token.
+pub fn mint_public_token(sandbox: &Sandbox, plan: &str, usage: Usage, external_id: &str) -> String {
+    let plan = data::plan(plan).expect("a sample plan");
+    sandbox
+        .sign_in(&SignIn {
+            publishable_key: sandbox.publishable_key(),
+            endpoint: plan.name,
+            username: plan.username,
+            password: plan.password,
+            external_id: Some(external_id.to_owned()),
+            usage,
+        })
+        .expect("the sample member signs in")
+}
 
 /// One request as the stand-in received it.
 #[derive(Debug, Clone)]
@@ -96,9 +134,44 @@ impl Recorded {
     }
 }
 
+/// What a patient does on the sandbox's consent page at `authorization_url`: signs in as the
+/// sample member of `plan` and consents. Returns the page's answer (the redirect to the app,
+/// not followed).
+pub async fn consent(authorization_url: &str, plan: &str) -> reqwest::Response {
+    let plan = data::plan(plan).expect("a sample plan");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser.get(authorization_url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200, "the consent page shows");
+    let html = page.text().await.unwrap();
+    // The page's hidden `request` field names the pending authorization request.
+    let field = r#"name="request" value=""#;
+    let start = html.find(field).expect("a consent form") + field.len();
+    let request = html[start..].split('"').next().unwrap();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("request", request)
+        .append_pair("action", "sign_in")
+        .append_pair("endpoint", plan.name)
+        .append_pair("username", plan.username)
+        .append_pair("password", plan.password)
+        .finish();
+    let action = authorization_url.split('?').next().unwrap();
+    browser
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// What the stand-in does with one request.
 #[derive(Debug, Clone)]
 pub enum Reply {
+    /// The sandbox's own answer, after `delay` (complete, `Content-Length` set).
+    Sandbox { delay: Duration },
     /// A complete response (`Content-Length` set), after `delay`.
     Full {
         status: u16,
@@ -139,6 +212,13 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The sandbox's answer, at once.
+    pub fn sandbox() -> Self {
+        Self::Sandbox {
+            delay: Duration::ZERO,
+        }
+    }
+
     pub fn json(status: u16, body: &Value) -> Self {
         Self::raw(status, "application/json; charset=utf-8", body.to_string())
     }
@@ -168,7 +248,7 @@ impl Reply {
     }
 
     pub fn delayed(mut self, by: Duration) -> Self {
-        if let Self::Full { delay, .. } = &mut self {
+        if let Self::Full { delay, .. } | Self::Sandbox { delay } = &mut self {
             *delay = by;
         }
         self
@@ -179,12 +259,14 @@ pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         302 => "Found",
+        303 => "See Other",
         307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
@@ -194,6 +276,13 @@ pub fn reason(status: u16) -> &'static str {
 }
 
 type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+/// Where the requests go: the handler, and the sandbox behind it.
+#[derive(Clone)]
+struct Upstream {
+    handler: Handler,
+    sandbox: Option<Router>,
+}
 
 /// A running stand-in; it stops when dropped.
 pub struct Standin {
@@ -213,7 +302,24 @@ impl Drop for Standin {
 impl Standin {
     /// Answers each request with `handler(request)`.
     pub async fn scripted(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        Self::start(Arc::new(handler)).await
+        Self::start(Upstream {
+            handler: Arc::new(handler),
+            sandbox: None,
+        })
+        .await
+    }
+
+    /// Answers each request with `handler(request)`, where [`Reply::Sandbox`] is `sandbox`'s
+    /// answer.
+    pub async fn in_front_of(
+        sandbox: &Sandbox,
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self::start(Upstream {
+            handler: Arc::new(handler),
+            sandbox: Some(sandbox.router()),
+        })
+        .await
     }
 
     /// Answers every request with the same reply.
@@ -231,17 +337,17 @@ impl Standin {
         .await
     }
 
-    /// The protocol-faithful API.
-    pub async fn faithful(api: Arc<FlexpaApi>) -> Self {
-        Self::scripted(move |r| api.handle(r)).await
+    /// The sandbox, every request recorded on the way.
+    pub async fn faithful(sandbox: &Sandbox) -> Self {
+        Self::in_front_of(sandbox, |_| Reply::sandbox()).await
     }
 
-    /// The faithful API behind a seeded fault injector.
-    pub async fn chaos(api: Arc<FlexpaApi>, chaos: Arc<Chaos>) -> Self {
-        Self::scripted(move |r| chaos.pick(r, &api)).await
+    /// The sandbox behind a seeded fault injector.
+    pub async fn chaos(sandbox: &Sandbox, chaos: Arc<Chaos>) -> Self {
+        Self::in_front_of(sandbox, move |r| chaos.pick(r)).await
     }
 
-    async fn start(handler: Handler) -> Self {
+    async fn start(upstream: Upstream) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
@@ -255,14 +361,14 @@ impl Standin {
             tokio::spawn(async move {
                 let mut conns = tokio::task::JoinSet::new();
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else {
+                    let Ok((stream, peer)) = listener.accept().await else {
                         continue;
                     };
                     let id = connections.fetch_add(1, Ordering::SeqCst);
-                    let (handler, requests, bytes_written) =
-                        (handler.clone(), requests.clone(), bytes_written.clone());
+                    let (upstream, requests, bytes_written) =
+                        (upstream.clone(), requests.clone(), bytes_written.clone());
                     conns.spawn(async move {
-                        let _ = serve(stream, id, handler, requests, bytes_written).await;
+                        let _ = serve(stream, peer, id, upstream, requests, bytes_written).await;
                     });
                     while conns.try_join_next().is_some() {}
                 }
@@ -384,10 +490,68 @@ fn head(status: u16, headers: &[(String, String)], len: Option<usize>, close: bo
     h.into_bytes()
 }
 
+/// The sandbox's answer to `request` as a complete [`Reply::Full`] (its framing headers
+/// dropped: the fault layer writes its own). A request the sandbox's HTTP types cannot carry
+/// gets a 400, as Flexpa's front would answer it.
+async fn ask_sandbox(
+    sandbox: Option<&Router>,
+    request: &Recorded,
+    peer: SocketAddr,
+    delay: Duration,
+) -> Reply {
+    let Some(sandbox) = sandbox else {
+        panic!("Reply::Sandbox from a stand-in without a sandbox (use Standin::in_front_of)");
+    };
+    let target = match &request.query {
+        Some(query) => format!("{}?{query}", request.path),
+        None => request.path.clone(),
+    };
+    let mut builder = axum::http::Request::builder()
+        .method(request.method.as_str())
+        .uri(target);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let Ok(mut http) = builder.body(Body::from(request.body.clone())) else {
+        return Reply::flexpa_error(400, "Bad Request");
+    };
+    // The rate limit is kept by client address, as `Sandbox::serve` gives it.
+    http.extensions_mut().insert(ConnectInfo(peer));
+    let response = match sandbox.clone().oneshot(http).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let headers = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            ![
+                header::CONTENT_LENGTH,
+                header::TRANSFER_ENCODING,
+                header::CONNECTION,
+            ]
+            .contains(name)
+        })
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    Reply::Full {
+        status: parts.status.as_u16(),
+        headers,
+        body: body.to_vec(),
+        delay,
+    }
+}
+
 async fn serve(
     mut stream: TcpStream,
+    peer: SocketAddr,
     id: usize,
-    handler: Handler,
+    upstream: Upstream,
     requests: Arc<Mutex<Vec<Recorded>>>,
     written: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
@@ -398,7 +562,12 @@ async fn serve(
             return Ok(());
         };
         requests.lock().unwrap().push(request.clone());
-        match handler(&request) {
+        let mut reply = (upstream.handler)(&request);
+        if let Reply::Sandbox { delay } = reply {
+            reply = ask_sandbox(upstream.sandbox.as_ref(), &request, peer, delay).await;
+        }
+        match reply {
+            Reply::Sandbox { .. } => unreachable!("answered by the sandbox above"),
             Reply::Full {
                 status,
                 headers,
@@ -512,328 +681,6 @@ async fn serve(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The protocol-faithful API.
-
-/// Usage of a Link authorization: `MULTIPLE` ones get refresh tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Usage {
-    OneTime,
-    Multiple,
-}
-
-#[derive(Debug, Clone)]
-struct Grant {
-    patient: String,
-    usage: Usage,
-    state: &'static str,
-    external_id: String,
-    jti: String,
-}
-
-#[derive(Debug, Clone)]
-struct PendingCode {
-    challenge: String,
-    redirect_uri: String,
-    client_id: String,
-    external_id: String,
-}
-
-/// Flexpa's API, as `docs/flexpa.md` describes it.
-pub struct FlexpaApi {
-    pub secret_key: String,
-    pub publishable_key: String,
-    /// `timeUntilMaxAuth` as sent in exchange and introspection bodies.
-    pub time_until_max_auth: Mutex<Value>,
-    state: Mutex<ApiState>,
-    counter: AtomicU64,
-}
-
-#[derive(Default)]
-struct ApiState {
-    public_tokens: HashMap<String, Grant>,
-    access: HashMap<String, Grant>,
-    refresh: HashMap<String, Grant>,
-    codes: HashMap<String, PendingCode>,
-    revoked: HashSet<String>,
-}
-
-impl Default for FlexpaApi {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl FlexpaApi {
-    pub fn new() -> Self {
-        Self {
-            secret_key: SECRET_KEY.into(),
-            publishable_key: PUBLISHABLE_KEY.into(),
-            time_until_max_auth: Mutex::new(json!(7_776_000)),
-            state: Mutex::new(ApiState::default()),
-            counter: AtomicU64::new(1),
-        }
-    }
-
-    fn next(&self) -> u64 {
-        self.counter.fetch_add(1, Ordering::SeqCst)
-    }
-
-    fn uuid(&self) -> String {
-        let n = self.next();
-        format!(
-            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-            n,
-            n & 0xffff,
-            n & 0xfff,
-            (n >> 4) & 0xfff,
-            n * 7919
-        )
-    }
-
-    /// What Link hands the browser after a patient connects: a fresh, single-use token.
-    pub fn mint_public_token(&self, usage: Usage, external_id: &str) -> String {
-        let token = format!("public_token_{}", self.uuid());
-        let grant = Grant {
-            patient: format!("Patient/{}", self.uuid()),
-            usage,
-            state: "AUTHORIZED",
-            external_id: external_id.to_owned(),
-            jti: self.uuid(),
-        };
-        self.state
-            .lock()
-            .unwrap()
-            .public_tokens
-            .insert(token.clone(), grant);
-        token
-    }
-
-    fn endpoint() -> Value {
-        json!({
-            "id": "ep_3c1e4b2a",
-            "label": ["Humana", "Humana Medicare Advantage"],
-            "name": "humana-sandbox",
-            "refreshable": true,
-            "resources": ["Patient", "Coverage", "ExplanationOfBenefit"]
-        })
-    }
-
-    fn issue(&self, st: &mut ApiState, mut grant: Grant, state: &'static str) -> Value {
-        grant.state = state;
-        let access = format!("access_{}", self.uuid());
-        st.access.insert(access.clone(), grant.clone());
-        let mut body = json!({
-            "access_token": access,
-            "expires_in": 1800,
-            "refresh_expires_in": null,
-            "patient": grant.patient,
-            "endpoint": Self::endpoint(),
-            "timeUntilMaxAuth": self.time_until_max_auth.lock().unwrap().clone(),
-        });
-        if grant.usage == Usage::Multiple {
-            let refresh = format!("refresh_{}", self.uuid());
-            st.refresh.insert(refresh.clone(), grant);
-            body["refresh_token"] = json!(refresh);
-            body["refresh_expires_in"] = json!(0);
-        }
-        body
-    }
-
-    fn is_json(r: &Recorded) -> bool {
-        r.header("content-type")
-            .is_some_and(|c| c.starts_with("application/json"))
-    }
-
-    fn is_form(r: &Recorded) -> bool {
-        r.header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-    }
-
-    pub fn handle(&self, r: &Recorded) -> Reply {
-        match (r.method.as_str(), r.path.as_str()) {
-            ("POST", "/link/exchange") => self.exchange(r),
-            ("GET", "/link/introspect") => self.introspect(r),
-            ("POST", "/link/token") => self.token(r),
-            ("POST", "/link/revoke") => self.revoke(r),
-            ("GET", "/link/auth") => self.authorize(r),
-            (m, p) => Reply::flexpa_error(404, &format!("Cannot {m} {p}")),
-        }
-    }
-
-    fn exchange(&self, r: &Recorded) -> Reply {
-        if !Self::is_json(r) {
-            return Reply::flexpa_error(400, "Content-Type must be application/json");
-        }
-        let body = r.json();
-        if body["secret_key"].as_str() != Some(self.secret_key.as_str()) {
-            return Reply::flexpa_error(401, "Invalid secret key");
-        }
-        let Some(token) = body["public_token"].as_str() else {
-            return Reply::flexpa_error(400, "public_token must be a string");
-        };
-        let mut st = self.state.lock().unwrap();
-        match st.public_tokens.remove(token) {
-            Some(grant) => Reply::json(200, &self.issue(&mut st, grant, "EXCHANGED")),
-            None => Reply::flexpa_error(400, "Invalid public token. Public token has expired."),
-        }
-    }
-
-    fn introspect(&self, r: &Recorded) -> Reply {
-        let Some(token) = r.bearer() else {
-            return Reply::flexpa_error(401, "Missing bearer token");
-        };
-        let st = self.state.lock().unwrap();
-        let Some(grant) = st.access.get(token) else {
-            return Reply::flexpa_error(401, "Invalid access token");
-        };
-        let state = if st.revoked.contains(token) {
-            "REVOKED"
-        } else {
-            grant.state
-        };
-        Reply::json(
-            200,
-            &json!({
-                "jti": grant.jti,
-                "iat": 1_735_689_600u64,
-                "exp": 1_735_691_400u64,
-                "patient": grant.patient,
-                "state": state,
-                "endpoint": Self::endpoint(),
-                "timeUntilMaxAuth": self.time_until_max_auth.lock().unwrap().clone(),
-                "user": {"externalId": grant.external_id},
-            }),
-        )
-    }
-
-    fn token(&self, r: &Recorded) -> Reply {
-        if !Self::is_form(r) {
-            return Reply::flexpa_error(
-                400,
-                "Content-Type must be application/x-www-form-urlencoded",
-            );
-        }
-        match r.form_value("grant_type").as_deref() {
-            Some("refresh_token") => {
-                if r.basic() != Some((self.publishable_key.clone(), self.secret_key.clone())) {
-                    return Reply::flexpa_error(401, "Invalid client credentials");
-                }
-                let token = r.form_value("refresh_token").unwrap_or_default();
-                let mut st = self.state.lock().unwrap();
-                let Some(grant) = st.refresh.get(&token).cloned() else {
-                    return Reply::flexpa_error(400, "Invalid refresh token");
-                };
-                let mut body = self.issue(&mut st, grant, "REFRESHED");
-                body["token_type"] = json!("Bearer");
-                Reply::json(200, &body)
-            }
-            Some("authorization_code") => {
-                let code = r.form_value("code").unwrap_or_default();
-                let mut st = self.state.lock().unwrap();
-                let Some(pending) = st.codes.remove(&code) else {
-                    return Reply::json(
-                        400,
-                        &json!({"error": "invalid_grant", "error_description": "Invalid authorization code"}),
-                    );
-                };
-                let verifier = r.form_value("code_verifier").unwrap_or_default();
-                let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-                if challenge != pending.challenge {
-                    return Reply::json(
-                        400,
-                        &json!({"error": "invalid_grant", "error_description": "PKCE verification failed"}),
-                    );
-                }
-                if r.form_value("redirect_uri").as_deref() != Some(pending.redirect_uri.as_str())
-                    || r.form_value("client_id").as_deref() != Some(pending.client_id.as_str())
-                {
-                    return Reply::json(
-                        400,
-                        &json!({"error": "invalid_grant", "error_description": "redirect_uri or client_id mismatch"}),
-                    );
-                }
-                let grant = Grant {
-                    patient: format!("Patient/{}", self.uuid()),
-                    usage: Usage::Multiple,
-                    state: "AUTHORIZED",
-                    external_id: pending.external_id,
-                    jti: self.uuid(),
-                };
-                let mut body = self.issue(&mut st, grant, "EXCHANGED");
-                body["token_type"] = json!("Bearer");
-                body["scope"] = json!("launch/patient");
-                Reply::json(200, &body)
-            }
-            _ => Reply::json(400, &json!({"error": "unsupported_grant_type"})),
-        }
-    }
-
-    fn revoke(&self, r: &Recorded) -> Reply {
-        if !Self::is_json(r) || r.json()["secret_key"].as_str() != Some(self.secret_key.as_str()) {
-            return Reply::flexpa_error(401, "Invalid secret key");
-        }
-        let Some(token) = r.bearer() else {
-            return Reply::flexpa_error(401, "Missing bearer token");
-        };
-        let mut st = self.state.lock().unwrap();
-        let count = if st.access.contains_key(token) && st.revoked.insert(token.to_owned()) {
-            1
-        } else {
-            0
-        };
-        Reply::json(200, &json!({ "count": count }))
-    }
-
-    /// `GET /link/auth`: checks the PKCE parameters and redirects with a code (the user
-    /// "consents" at once).
-    fn authorize(&self, r: &Recorded) -> Reply {
-        let q: HashMap<String, String> =
-            form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
-        let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-        if get("response_type") != "code"
-            || get("code_challenge_method") != "S256"
-            || get("scope") != "launch/patient"
-            || get("client_id") != self.publishable_key
-            || get("code_challenge").len() != 43
-            || get("redirect_uri").is_empty()
-            || get("flexpa_external_id").is_empty()
-        {
-            return Reply::json(400, &json!({"error": "invalid_request"}));
-        }
-        let code = format!("code_{}", self.uuid());
-        self.state.lock().unwrap().codes.insert(
-            code.clone(),
-            PendingCode {
-                challenge: get("code_challenge"),
-                redirect_uri: get("redirect_uri"),
-                client_id: get("client_id"),
-                external_id: get("flexpa_external_id"),
-            },
-        );
-        let mut location = form_urlencoded::Serializer::new(String::new());
-        location.append_pair("code", &code);
-        if let Some(state) = q.get("state") {
-            location.append_pair("state", state);
-        }
-        Reply::raw(302, "text/plain", "").with_header(
-            "location",
-            &format!(
-                "{}{}{}",
-                get("redirect_uri"),
-                if get("redirect_uri").contains('?') {
-                    '&'
-                } else {
-                    '?'
-                },
-                location.finish()
-            ),
-        )
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Chaos.
 
 /// A seeded fault injector. Each request draws from a deterministic stream (SplitMix64 over the
@@ -890,12 +737,12 @@ impl Chaos {
         self.injected.lock().unwrap().clone()
     }
 
-    /// The reply for this request: a fault, or the faithful API's answer.
-    pub fn pick(&self, r: &Recorded, api: &FlexpaApi) -> Reply {
-        self.fault(r, api).unwrap_or_else(|| api.handle(r))
+    /// The reply for this request: a fault, or the sandbox's answer.
+    pub fn pick(&self, r: &Recorded) -> Reply {
+        self.fault(r).unwrap_or_else(Reply::sandbox)
     }
 
-    fn fault(&self, r: &Recorded, api: &FlexpaApi) -> Option<Reply> {
+    fn fault(&self, r: &Recorded) -> Option<Reply> {
         let n = self.n.fetch_add(1, Ordering::SeqCst);
         let draw = splitmix(self.seed ^ splitmix(n));
         // A 429 storm: once started, the next 25 requests are rate limited too.
@@ -929,7 +776,7 @@ impl Chaos {
             self.count(kind);
             let variant = (draw >> 20) % 4;
             return Some(match kind {
-                "slow" => api.handle(r).delayed(self.slow),
+                "slow" => Reply::sandbox().delayed(self.slow),
                 "reset" => match variant {
                     0 => Reply::Reset { prefix: Vec::new() },
                     1 => Reply::Close,

@@ -3,9 +3,9 @@
 //!      with only wasm-bindgen/js-sys/web-sys), release profile (opt-level z, LTO, one codegen
 //!      unit, panic=abort), wasm-bindgen --target web, wasm-opt -Oz; raw and gzip -9;
 //!   2. server: the crate's Client::exchange, a bare reqwest POST and @flexpa/node-sdk (Node),
-//!      each as its own process, 20,000 exchanges at concurrency 1 and 64 against one local
-//!      stand-in of POST /link/exchange (bench-standin), and instructions per exchange
-//!      (callgrind, when valgrind is installed);
+//!      each as its own process, 20,000 exchanges at concurrency 1 and 64 against the offline
+//!      sandbox's POST /link/exchange (bench-standin: flexpa-sandbox behind a bench layer), and
+//!      instructions per exchange (callgrind, when valgrind is installed);
 //!   3. browser: load() to ready against a plain <script> tag (median of 50 page loads in
 //!      headless /usr/bin/chromium), and 10,000 create/open/close cycles counting iframes,
 //!      window message listeners, wasm memory pages and the JS heap;

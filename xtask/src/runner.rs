@@ -257,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sixteen_steps_in_order() {
+    fn the_steps_in_order() {
         let names: Vec<&str> = STEPS.iter().map(|s| s.name).collect();
         assert_eq!(
             names,
@@ -269,6 +269,7 @@ mod tests {
                 "docs",
                 "test-native",
                 "test-wasm",
+                "hooks",
                 "wasm-pack-test",
                 "examples-wasm",
                 "demo-server",

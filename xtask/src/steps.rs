@@ -88,7 +88,7 @@ pub const STEPS: [Step; 17] = [
     },
     Step {
         name: "demo-server",
-        about: "the demo backend and its sandbox (examples/server)",
+        about: "the demo backend and its sandbox (examples/server, sandbox/server)",
         run: demo_server,
     },
     Step {
@@ -113,7 +113,7 @@ pub const STEPS: [Step; 17] = [
     },
     Step {
         name: "fault-suite",
-        about: "64 clients against the stand-in's chaos mode",
+        about: "64 clients against the sandbox behind the stand-in's chaos mode",
         run: fault_suite,
     },
     Step {
@@ -289,17 +289,26 @@ fn examples_wasm(ctx: &Ctx) -> Result {
 }
 
 fn demo_server(ctx: &Ctx) -> Result {
-    // The demo backend and its offline Flexpa sandbox (examples/server): tests over real HTTP.
+    // The demo backend (examples/server) and the offline Flexpa sandbox it serves
+    // (sandbox/server/, flexpa-sandbox): tests over real HTTP.
     ctx.cargo(&[
         "clippy",
         "-p",
         "flexpa-link-demo-server",
+        "-p",
+        "flexpa-sandbox",
         "--all-targets",
         "--",
         "-D",
         "warnings",
     ])?;
-    ctx.cargo(&["test", "-p", "flexpa-link-demo-server"])
+    ctx.cargo(&[
+        "test",
+        "-p",
+        "flexpa-link-demo-server",
+        "-p",
+        "flexpa-sandbox",
+    ])
 }
 
 fn e2e_step(ctx: &Ctx) -> Result {
@@ -464,9 +473,9 @@ fn server_build(ctx: &Ctx) -> Result {
 }
 
 fn fault_suite(ctx: &Ctx) -> Result {
-    // 64 concurrent clients against the chaos mode of the stand-in API (tests/support/standin.rs),
-    // alone (the test is ignored in test-native, where other tests would share its 2 cores),
-    // for FLEXPA_CHAOS_SECS (default 3) seconds, fixed seed (FLEXPA_CHAOS_SEED): every call ends
+    // 64 concurrent clients against the sandbox behind the stand-in's chaos mode
+    // (tests/support/standin.rs), alone (the test is ignored in test-native, where other tests
+    // would share its 2 cores), for FLEXPA_CHAOS_SECS (default 3) seconds, fixed seed (FLEXPA_CHAOS_SEED): every call ends
     // Ok or with a typed error within its timeout, no panic, no secret in any error.
     ctx.cargo(&[
         "test",

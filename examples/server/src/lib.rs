@@ -11,11 +11,11 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 pub mod backend;
-mod bounded;
 pub mod consent_flow;
 pub mod flexpa;
 pub mod records;
-pub mod sandbox;
+/// The offline Flexpa, the `flexpa-sandbox` crate (`sandbox/server/`), under its old path.
+pub use flexpa_sandbox as sandbox;
 pub mod sessions;
 pub mod views;
 pub mod webhook_receiver;

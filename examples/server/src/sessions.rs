@@ -15,7 +15,7 @@ use flexpa_link::pkce::{random_state, CodeVerifier};
 use flexpa_link::server::AccessToken;
 
 use crate::backend::page_error;
-use crate::bounded::make_room;
+use flexpa_sandbox::bounded::make_room;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "demo_session";

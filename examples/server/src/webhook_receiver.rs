@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use flexpa_link::server::webhooks::{self, WebhookError};
 
 use crate::backend::{page_error, Shared};
-use crate::bounded::make_room;
+use flexpa_sandbox::bounded::make_room;
 
 /// The largest webhook body read (Flexpa's events are a few hundred bytes).
 const MAX_BODY: usize = 64 * 1024;

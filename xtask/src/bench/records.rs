@@ -1,7 +1,7 @@
 //! `cargo xtask bench records`, also section 4 of `cargo xtask bench` (issue 9, item 6): the
 //! crate's FHIR client (bench-records) next to @flexpa/node-sdk 1.0.0
-//! (bench/js/node-sdk-records.mjs), each as its own process, against one local stand-in
-//! (bench-standin) serving
+//! (bench/js/node-sdk-records.mjs), each as its own process, against bench-standin (the
+//! offline sandbox behind a bench layer) serving synthetic records
 //!   everything: GET /fhir/Patient/$PATIENT_ID/$everything, one ~20 MB searchset Bundle;
 //!   search:     GET /fhir/ExplanationOfBenefit?patient=..., 10 pages x 100 resources by next links.
 //! Each (scenario, client) pair is its own process run, so that the peak RSS is that scenario's;

@@ -1,26 +1,27 @@
-//! A fast, well-behaved local stand-in for Flexpa's `POST /link/exchange`, for the server
-//! benchmark (no chaos, no delays: the client is what is measured).
+//! The server benchmark's Flexpa: the offline sandbox (`flexpa-sandbox`, the one the demo and
+//! the server tests use) behind a thin bench layer, so that the client is measured against the
+//! same `POST /link/exchange` as everywhere else (no rate limit, no syncing window, no delays).
 //!
-//! It checks each request as the real API would (JSON body with a `public_token_...` token and
-//! an `sk_test_`/`sk_live_` secret key), accepts any such token any number of times, and answers
-//! with a realistic 200 body (the fields of `docs/flexpa.md`). Bad requests get Flexpa's
-//! error JSON (400, 401, 404, 413).
-//!
-//! For the records benchmark (`cargo xtask bench records`), given `--everything-bytes` or `--pages`, it
-//! also serves, to any Bearer token, one patient's FHIR records, made once at start-up and
-//! deterministic (`fhir_data.rs`); without them (the exchange benchmark) it makes none, so that
-//! it starts at once and stays small:
-//! `GET /fhir/Patient/$PATIENT_ID/$everything` (one ~`--everything-bytes` searchset Bundle) and
-//! `GET /fhir/ExplanationOfBenefit?...[&page=N]` (`--pages` pages of `--page-size`
-//! ExplanationOfBenefits, linked by absolute `next` URLs).
+//! The bench layer:
+//! - lets the load generators send made-up public tokens (`public_token_<uuid>`, distinct per
+//!   call, as `bench-loadgen` and `bench/js/node-sdk.mjs` make them): each exchange's token is
+//!   swapped for one the sandbox mints at that moment (a sign-in of a sample member), so the
+//!   sandbox checks the secret key, spends a real single-use token and issues real tokens;
+//! - for the records benchmark (`cargo xtask bench records`), given `--everything-bytes` or
+//!   `--pages`, serves to any Bearer token one patient's synthetic FHIR records, made once at
+//!   start-up and deterministic (`fhir_data.rs`; the sandbox's sample data is a few resources):
+//!   `GET /fhir/Patient/$PATIENT_ID/$everything` (one ~`--everything-bytes` searchset Bundle)
+//!   and `GET /fhir/ExplanationOfBenefit?...[&page=N]` (`--pages` pages of `--page-size`
+//!   ExplanationOfBenefits, linked by absolute `next` URLs). Other requests go to the sandbox;
+//! - counts: `GET /__bench/count` how many exchanges succeeded, `GET /__bench/fhir-count` how
+//!   many FHIR requests, `GET /__bench/records` the body sizes.
 //!
 //! ```text
 //! bench-standin [--addr 127.0.0.1:0] [--threads 1] [--exit-after 1800]
 //!               [--everything-bytes 0] [--pages 0] [--page-size 100]
 //! ```
 //! Prints `listening on http://ADDR` on stdout once ready, and stops by itself after
-//! `--exit-after` seconds. `GET /__bench/count` returns how many exchanges succeeded,
-//! `GET /__bench/fhir-count` how many FHIR requests, `GET /__bench/records` the body sizes.
+//! `--exit-after` seconds.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -36,34 +37,26 @@ mod fhir_data;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use std::convert::Infallible;
     use std::io::Write;
+    use std::net::SocketAddr;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::OnceLock;
+    use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full, Limited};
-    use hyper::body::Incoming;
-    use hyper::header::{HeaderValue, CONTENT_TYPE};
-    use hyper::server::conn::http1;
-    use hyper::service::service_fn;
-    use hyper::{Method, Request, Response, StatusCode};
-    use hyper_util::rt::TokioIo;
+    use axum::body::{to_bytes, Body, Bytes};
+    use axum::extract::{Request, State};
+    use axum::http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+    use axum::http::{Method, StatusCode};
+    use axum::middleware::{self, Next};
+    use axum::response::{IntoResponse, Response};
+    use axum::serve::ListenerExt as _;
+    use flexpa_sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
     use tokio::net::TcpListener;
 
-    /// A 200 body with every field Flexpa documents for a ONE_TIME exchange.
-    const EXCHANGE_OK: &str = concat!(
-        r#"{"access_token":"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImExYjJjM2Q0ZTVmNiJ9."#,
-        r#"eyJpc3MiOiJodHRwczovL2FwaS5mbGV4cGEuY29tIiwic3ViIjoiUGF0aWVudC83ZjNjOWExZS0yYjRkLTRlOGYtOWE2Yi0xYzJkM2U0ZjVhNmIiLCJhdWQiOiJwa190ZXN0X2JlbmNoIiwiaWF0IjoxNzM1Njg5NjAwLCJleHAiOjE3MzU2OTE0MDAsImp0aSI6IjliOGE3YzZkLTVlNGYtNGEzYi04YzJkLTFlMGY5YThiN2M2ZCIsInNjb3BlIjoibGF1bmNoL3BhdGllbnQgcGF0aWVudC8qLnJlYWQiLCJlbmRwb2ludCI6ImVwXzNjMWU0YjJhIiwidXNhZ2UiOiJPTkVfVElNRSIsInN0YXRlIjoiRVhDSEFOR0VEIn0."#,
-        r#"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-Pw","#,
-        r#""expires_in":1800,"refresh_expires_in":null,"#,
-        r#""patient":"Patient/7f3c9a1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b","#,
-        r#""endpoint":{"id":"ep_3c1e4b2a","label":["Humana","Humana Medicare Advantage"],"#,
-        r#""name":"humana-sandbox","refreshable":false,"#,
-        r#""resources":["Patient","Coverage","ExplanationOfBenefit","Practitioner","Organization","Location"]},"#,
-        r#""timeUntilMaxAuth":"indefinite"}"#
-    );
+    /// The secret key the load generators send (bench-loadgen, bench/js/node-sdk.mjs).
+    const SECRET_KEY: &str = "sk_test_bench_0123456789abcdef";
+    /// The largest exchange request body read (requests to Flexpa are tiny).
+    const MAX_EXCHANGE_BODY: usize = 64 * 1024;
 
     static EXCHANGES: AtomicU64 = AtomicU64::new(0);
     static FHIR_REQUESTS: AtomicU64 = AtomicU64::new(0);
@@ -93,21 +86,14 @@ mod native {
             let value = it
                 .next()
                 .unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+            let number = |what: &str| value.parse().unwrap_or_else(|_| usage(what));
             match flag.as_str() {
-                "--addr" => out.addr = value,
-                "--threads" => out.threads = value.parse().unwrap_or_else(|_| usage("--threads N")),
-                "--exit-after" => {
-                    out.exit_after = value.parse().unwrap_or_else(|_| usage("--exit-after SECS"))
-                }
-                "--everything-bytes" => {
-                    out.everything_bytes = value
-                        .parse()
-                        .unwrap_or_else(|_| usage("--everything-bytes N"))
-                }
-                "--pages" => out.pages = value.parse().unwrap_or_else(|_| usage("--pages N")),
-                "--page-size" => {
-                    out.page_size = value.parse().unwrap_or_else(|_| usage("--page-size N"))
-                }
+                "--addr" => out.addr = value.clone(),
+                "--threads" => out.threads = number("--threads N"),
+                "--exit-after" => out.exit_after = number("--exit-after SECS") as u64,
+                "--everything-bytes" => out.everything_bytes = number("--everything-bytes N"),
+                "--pages" => out.pages = number("--pages N"),
+                "--page-size" => out.page_size = number("--page-size N"),
                 _ => usage(&format!("unknown flag {flag}")),
             }
         }
@@ -149,86 +135,121 @@ mod native {
             );
             let _ = RECORDS.set(records);
         }
+        let sandbox = Sandbox::new(SandboxConfig {
+            secret_key: SECRET_KEY.into(),
+            rate_limit: None,
+            sync_window: Duration::ZERO,
+            ..SandboxConfig::random()
+        });
+        let app = sandbox
+            .router()
+            .layer(middleware::from_fn_with_state(
+                Arc::new(sandbox),
+                bench_layer,
+            ))
+            .into_make_service_with_connect_info::<SocketAddr>();
         println!("listening on http://{addr}");
         std::io::stdout().flush().ok();
-        let deadline = tokio::time::sleep(Duration::from_secs(args.exit_after));
-        tokio::pin!(deadline);
-        loop {
-            let (stream, _) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(conn) => conn,
-                    Err(e) => { eprintln!("accept: {e}"); continue; }
-                },
-                _ = &mut deadline => {
-                    eprintln!("bench-standin: --exit-after reached, stopping");
-                    return;
-                }
-            };
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(async move {
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service_fn(handle))
-                    .await;
-            });
+        let exit_after = Duration::from_secs(args.exit_after);
+        // No Nagle delay on the answers, as the old hand-written server had it.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        if tokio::time::timeout(exit_after, axum::serve(listener, app))
+            .await
+            .is_ok()
+        {
+            eprintln!("bench-standin: the server stopped");
+        } else {
+            eprintln!("bench-standin: --exit-after reached, stopping");
         }
     }
 
-    fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(body.into()));
-        *response.status_mut() = status;
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        response
-    }
-
-    fn error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-        let body = serde_json::json!({
-            "statusCode": status.as_u16(),
-            "error": status.canonical_reason().unwrap_or("Error"),
-            "message": message,
-        });
-        json(status, body.to_string())
-    }
-
-    async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-        match (req.method(), req.uri().path()) {
-            (&Method::POST, "/link/exchange") => Ok(exchange(req).await),
-            (&Method::GET, "/__bench/count") => Ok(json(
-                StatusCode::OK,
-                EXCHANGES.load(Ordering::Relaxed).to_string(),
-            )),
-            (&Method::GET, "/__bench/fhir-count") => Ok(json(
-                StatusCode::OK,
-                FHIR_REQUESTS.load(Ordering::Relaxed).to_string(),
-            )),
-            (&Method::GET, "/__bench/records") if RECORDS.get().is_some() => {
-                let r = RECORDS.get().expect("checked above");
-                let body = serde_json::json!({
+    /// The counters, the synthetic records, and the public-token swap; the rest is the sandbox's.
+    async fn bench_layer(
+        State(sandbox): State<Arc<Sandbox>>,
+        request: Request,
+        next: Next,
+    ) -> Response {
+        let path = request.uri().path();
+        match (request.method(), path) {
+            (&Method::GET, "/__bench/count") => count(&EXCHANGES),
+            (&Method::GET, "/__bench/fhir-count") => count(&FHIR_REQUESTS),
+            (&Method::GET, "/__bench/records") => match RECORDS.get() {
+                Some(r) => json_response(serde_json::json!({
                     "everything_bytes": r.everything.len(),
                     "everything_entries": r.everything_entries,
                     "pages": r.pages.len(),
                     "page_bytes": r.pages.iter().map(|p| p.len()).collect::<Vec<_>>(),
                     "search_bytes": r.pages.iter().map(|p| p.len()).sum::<usize>(),
-                });
-                Ok(json(StatusCode::OK, body.to_string()))
+                })),
+                None => next.run(request).await,
+            },
+            (&Method::GET, p) if p.starts_with("/fhir/") && RECORDS.get().is_some() => {
+                records(&request)
             }
-            (&Method::GET, path) if path.starts_with("/fhir/") && RECORDS.get().is_some() => {
-                Ok(fhir(&req))
+            (&Method::POST, "/link/exchange") => {
+                let response = next.run(with_minted_token(&sandbox, request).await).await;
+                if response.status() == StatusCode::OK {
+                    EXCHANGES.fetch_add(1, Ordering::Relaxed);
+                }
+                response
             }
-            (method, path) => Ok(error(
-                StatusCode::NOT_FOUND,
-                &format!("Route {method}:{path} not found"),
-            )),
+            _ => next.run(request).await,
         }
     }
 
-    /// The FHIR routes: any Bearer token reads the one patient's records.
-    fn fhir(req: &Request<Incoming>) -> Response<Full<Bytes>> {
-        let bearer = req
+    /// The exchange request with its `public_token` replaced by one the sandbox has just
+    /// minted for a sample member (ONE_TIME, as the load generators' tokens were treated). A body
+    /// that is not a JSON object with a `public_token` goes to the sandbox as it came.
+    async fn with_minted_token(sandbox: &Sandbox, request: Request) -> Request {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, MAX_EXCHANGE_BODY).await else {
+            return Request::from_parts(parts, Body::empty());
+        };
+        let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(value) => value,
+            Err(_) => return Request::from_parts(parts, Body::from(bytes)),
+        };
+        if value.get("public_token").is_some_and(|t| t.is_string()) {
+            let plan = &data::PLANS[0];
+            let minted = sandbox.sign_in(&SignIn {
+                publishable_key: sandbox.publishable_key(),
+                endpoint: plan.name,
+                username: plan.username,
+                password: plan.password,
+                external_id: None,
+                usage: Usage::OneTime,
+            });
+            if let Ok(token) = minted {
+                value["public_token"] = serde_json::Value::String(token);
+            }
+        }
+        let mut parts = parts;
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        Request::from_parts(parts, Body::from(value.to_string()))
+    }
+
+    fn count(counter: &AtomicU64) -> Response {
+        json_response(counter.load(Ordering::Relaxed).into())
+    }
+
+    fn json_response(body: serde_json::Value) -> Response {
+        (
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
+            body.to_string(),
+        )
+            .into_response()
+    }
+
+    /// The synthetic records: any Bearer token reads the one patient's.
+    fn records(request: &Request) -> Response {
+        let bearer = request
             .headers()
-            .get(hyper::header::AUTHORIZATION)
+            .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|t| !t.is_empty());
@@ -240,8 +261,8 @@ mod native {
         }
         let records = RECORDS.get().expect("checked by the caller");
         // Clients may send the wildcard as `$PATIENT_ID` or `%24PATIENT_ID`.
-        let path = req.uri().path().replace("%24", "$");
-        let query = req.uri().query().unwrap_or("");
+        let path = request.uri().path().replace("%24", "$");
+        let query = request.uri().query().unwrap_or("");
         let param = |name: &str| {
             query
                 .split('&')
@@ -272,57 +293,24 @@ mod native {
         fhir_json(StatusCode::OK, body)
     }
 
-    fn operation_outcome(code: &str, diagnostics: &str) -> String {
+    fn operation_outcome(code: &str, diagnostics: &str) -> Bytes {
         serde_json::json!({
             "resourceType": "OperationOutcome",
             "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }],
         })
         .to_string()
+        .into()
     }
 
-    fn fhir_json(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-        let mut response = json(status, body);
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/fhir+json; charset=utf-8"),
-        );
-        response
-    }
-
-    async fn exchange(req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
-            return error(StatusCode::BAD_REQUEST, "Body must be JSON.");
-        }
-        let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large."),
-        };
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
-            return error(StatusCode::BAD_REQUEST, "Body must be JSON.");
-        };
-        let secret = value
-            .get("secret_key")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) {
-            return error(StatusCode::UNAUTHORIZED, "Invalid secret key.");
-        }
-        let token = value
-            .get("public_token")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        if !token.starts_with("public_token_") || token.len() <= "public_token_".len() {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "Invalid public token. Public token has expired.",
-            );
-        }
-        EXCHANGES.fetch_add(1, Ordering::Relaxed);
-        json(StatusCode::OK, Bytes::from_static(EXCHANGE_OK.as_bytes()))
+    fn fhir_json(status: StatusCode, body: Bytes) -> Response {
+        (
+            status,
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+            )],
+            body,
+        )
+            .into_response()
     }
 }

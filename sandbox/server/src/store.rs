@@ -745,7 +745,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::data;
+    use crate::data;
 
     fn request() -> AuthRequest {
         AuthRequest {

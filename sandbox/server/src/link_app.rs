@@ -17,10 +17,10 @@ use super::{data, flexpa_error, ratelimit, request_origin, Sandbox, SignIn, Sign
 const SIGN_IN_BODY_LIMIT: usize = 16 * 1024;
 
 /// The Link script: a protocol-faithful copy of `https://js.flexpa.com/v1/`.
-const LINK_SCRIPT: &str = include_str!("../../../../sandbox/flexpa-link.js");
-const APP_HTML: &str = include_str!("../../../../sandbox/link/index.html");
-const APP_JS: &str = include_str!("../../../../sandbox/link/app.js");
-const APP_CSS: &str = include_str!("../../../../sandbox/link/style.css");
+const LINK_SCRIPT: &str = include_str!("../../flexpa-link.js");
+const APP_HTML: &str = include_str!("../../link/index.html");
+const APP_JS: &str = include_str!("../../link/app.js");
+const APP_CSS: &str = include_str!("../../link/style.css");
 
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()

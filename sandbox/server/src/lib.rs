@@ -1,4 +1,7 @@
-//! An offline stand-in for Flexpa, following `docs/flexpa.md`:
+//! An offline stand-in for Flexpa, following `docs/flexpa.md`: the one the demo serves
+//! (`examples/server`), the root crate's server tests put their fault layer in front of
+//! (`tests/support/standin.rs`), and the server benchmark measures against (`bench/loadgen`).
+//!
 //!
 //! - `GET /v1/`: the Link script (the repository's `sandbox/flexpa-link.js`, a faithful copy
 //!   of `https://js.flexpa.com/v1/`), pointed at this sandbox's Link app;
@@ -23,7 +26,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use flexpa_link_demo_server::sandbox::{Sandbox, SandboxConfig};
+//! use flexpa_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::new(SandboxConfig::random());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! println!("sandbox on http://{}", listener.local_addr()?);
@@ -31,6 +34,9 @@
 //! # }
 //! ```
 
+#![cfg(not(target_arch = "wasm32"))]
+
+pub mod bounded;
 pub mod data;
 pub mod store;
 pub mod webhooks;

@@ -19,11 +19,10 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
-
-use flexpa_link::pkce::CodeVerifier;
+use sha2::{Digest, Sha256};
 
 use super::data::{self, Plan};
 use super::store::{AccessGrant, Authorization, Issued, RefreshTokenError};
@@ -466,11 +465,9 @@ fn code_grant(sandbox: &Sandbox, pairs: &[(String, String)]) -> Response {
             "Unknown client_id: it must be the app's publishable key.",
         );
     }
-    // The verifier's format is checked by the crate's own type; its S256 challenge is what
-    // the authorization request carried.
-    let challenge = CodeVerifier::new(verifier)
-        .ok()
-        .map(|v| v.challenge().as_str().to_owned());
+    // A verifier of RFC 7636's shape; its S256 challenge is what the authorization request
+    // carried.
+    let challenge = s256_challenge(verifier);
     let result = sandbox
         .store()
         .redeem_code(code, client_id, redirect_uri, challenge.as_deref());
@@ -514,4 +511,14 @@ async fn revoke(State(sandbox): State<Sandbox>, request: Request) -> Response {
         Ok(count) => json_ok(json!({ "count": count })),
         Err(e) => flexpa_error(StatusCode::UNAUTHORIZED, e.message()),
     }
+}
+
+/// base64url(SHA-256(verifier)) for a verifier RFC 7636 allows (43 to 128 characters of
+/// `[A-Za-z0-9-._~]`); `None` for any other.
+fn s256_challenge(verifier: &str) -> Option<String> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if !(43..=128).contains(&verifier.len()) || !verifier.bytes().all(unreserved) {
+        return None;
+    }
+    Some(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
 }

@@ -9,7 +9,7 @@ use std::hash::Hash;
 /// When it is full, the oldest eighth (smallest `age`) goes at once, so a map under pressure
 /// costs one pass over it per `cap / 8` inserts rather than one per insert. Entries as old as
 /// the cut-off go too, so a little more may go.
-pub(crate) fn make_room<K: Eq + Hash, V, T: Ord + Copy>(
+pub fn make_room<K: Eq + Hash, V, T: Ord + Copy>(
     map: &mut HashMap<K, V>,
     cap: usize,
     age: impl Fn(&V) -> T,
