@@ -8,7 +8,7 @@ use example_leptos_fullstack::app::LinkSettings;
 use example_leptos_fullstack::records::{LinkError, Money};
 use example_leptos_fullstack::server::Flexpa;
 use flexpa_link::server::{Client, SecretKey};
-use flexpa_link_demo_server::sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
+use flexpa_sandbox::{data, Sandbox, SandboxConfig, SignIn, Usage};
 use tokio::net::TcpListener;
 
 /// A sandbox served on a free port, and the app's Flexpa pointed at it.

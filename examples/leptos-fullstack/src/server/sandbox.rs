@@ -1,9 +1,10 @@
-//! `--sandbox` (feature `sandbox`): the demo's offline Flexpa (examples/server: the Link script,
-//! a stand-in Link app and API with sample FHIR data) served in this process on a free port.
+//! `--sandbox` (feature `sandbox`): the offline Flexpa of the `flexpa-sandbox` crate (the Link
+//! script, a stand-in Link app and API with sample FHIR data) served in this process on a free
+//! port.
 
 use std::time::Duration;
 
-use flexpa_link_demo_server::sandbox::{Sandbox, SandboxConfig};
+use flexpa_sandbox::{Sandbox, SandboxConfig};
 use tokio::net::TcpListener;
 
 /// A running sandbox: its keys and its address.
