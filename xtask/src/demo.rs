@@ -7,13 +7,16 @@ use std::path::Path;
 
 use crate::cmd::{cmd, run, Fail, Result};
 use crate::env::{self, Toolchain};
-use crate::{examples, setup};
+use crate::{examples, leptos_fullstack, setup};
 
 pub const USAGE: &str = "\
 cargo xtask demo [--app NAME] [SERVER ARGS...]   (scripts/demo.sh is the same command)
 
   scripts/demo.sh                     offline: the sandbox Flexpa (sample plans and data)
   scripts/demo.sh --app yew           another frontend: vanilla (default), yew, leptos, dioxus
+  scripts/demo.sh --app leptos-fullstack
+                                      the full-stack Leptos app (its own server: SSR, hydration,
+                                      a server function; see examples/leptos-fullstack)
   scripts/demo.sh --port 3000         other arguments go to the server (see below)
   FLEXPA_PUBLISHABLE_KEY=pk_test_... FLEXPA_SECRET_KEY=sk_test_... scripts/demo.sh
                                       the real Flexpa (js.flexpa.com, api.flexpa.com;
@@ -21,7 +24,7 @@ cargo xtask demo [--app NAME] [SERVER ARGS...]   (scripts/demo.sh is the same co
 
 It prints the URL to open and serves until stopped (Ctrl-C).";
 
-const APPS: [&str; 4] = ["vanilla", "yew", "leptos", "dioxus"];
+const APPS: [&str; 5] = ["vanilla", "yew", "leptos", "dioxus", leptos_fullstack::APP];
 
 /// The frontend and the arguments for the server.
 fn parse(args: &[String]) -> Result<(String, Vec<String>, bool)> {
@@ -64,6 +67,9 @@ pub fn main(root: &Path, args: &[String]) -> Result {
     }
     setup::run(root, &setup::Options::default())?;
     let tc = Toolchain::detect(root)?;
+    if app == leptos_fullstack::APP {
+        return leptos_fullstack::demo(root, &tc, &server_args);
+    }
     let target = env::target_dir(root);
     let static_dir = target.join("demo").join(&app);
     examples::build(root, &tc, false, &app, &static_dir)?;
@@ -95,6 +101,20 @@ mod tests {
             ("yew".into(), args(&["--port", "3000"]), false)
         );
         assert_eq!(parse(&args(&["--app=dioxus", "-h"])).unwrap().0, "dioxus");
+        assert_eq!(
+            parse(&args(&[
+                "--app",
+                "leptos-fullstack",
+                "--sandbox-sync-seconds",
+                "2"
+            ]))
+            .unwrap(),
+            (
+                "leptos-fullstack".into(),
+                args(&["--sandbox-sync-seconds", "2"]),
+                false
+            )
+        );
         assert_eq!(parse(&args(&["--app", "minimal"])).unwrap_err().code, 2);
     }
 }

@@ -90,6 +90,22 @@ fn optimize(root: &Path, wasm: &Path) -> Result {
     Ok(())
 }
 
+/// `wasm-bindgen --target web` of `wasm` into `dest` as app.js and app_bg.wasm (and
+/// snippets/ for crates with JS modules); returns the path of app_bg.wasm. Call
+/// [`check_wasm_bindgen`] first.
+pub fn bindgen(wasm: &Path, dest: &Path) -> Result<PathBuf> {
+    // wasm-bindgen copies the crate's JS modules to snippets/: no stale ones from before.
+    let _ = std::fs::remove_dir_all(dest.join("snippets"));
+    run(cmd(
+        "wasm-bindgen",
+        ["--target", "web", "--no-typescript", "--out-dir"],
+    )
+    .arg(dest)
+    .args(["--out-name", "app"])
+    .arg(wasm))?;
+    Ok(dest.join("app_bg.wasm"))
+}
+
 /// Builds `name` (or `all`) into `outdir` (`outdir/NAME` for each with `all`).
 pub fn build(root: &Path, tc: &Toolchain, release: bool, name: &str, outdir: &Path) -> Result {
     let names: Vec<&str> = if name == "all" {
@@ -135,16 +151,7 @@ pub fn build(root: &Path, tc: &Toolchain, release: bool, name: &str, outdir: &Pa
         } else {
             format!("example-{n}.wasm")
         };
-        // wasm-bindgen copies the crate's JS modules to snippets/: no stale ones from before.
-        let _ = std::fs::remove_dir_all(dest.join("snippets"));
-        run(cmd(
-            "wasm-bindgen",
-            ["--target", "web", "--no-typescript", "--out-dir"],
-        )
-        .arg(&dest)
-        .args(["--out-name", "app"])
-        .arg(built.join(wasm_file)))?;
-        let wasm = dest.join("app_bg.wasm");
+        let wasm = bindgen(&built.join(wasm_file), &dest)?;
         if release {
             optimize(root, &wasm)?;
         }

@@ -8,6 +8,7 @@ mod demo;
 mod e2e;
 mod env;
 mod examples;
+mod leptos_fullstack;
 mod lock;
 mod npm;
 mod runner;
