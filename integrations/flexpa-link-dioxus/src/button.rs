@@ -1,0 +1,76 @@
+//! `FlexpaLinkButton`: a `<button>` that opens Link, on a [`UseFlexpaLink`] handle.
+
+use dioxus::prelude::*;
+use flexpa_link::PublicToken;
+
+use crate::hook::UseFlexpaLink;
+
+/// A `<button>` that opens Flexpa Link.
+///
+/// - Disabled while loading (with `aria-busy="true"`) and while Link is open; `data-state` is
+///   `loading`, `ready`, `open` or `failed` for your CSS.
+/// - After a load failure it stays enabled, and a click tries again
+///   ([`UseFlexpaLink::retry`]).
+/// - `ontoken` gets the public token of each successful opening this button started, once.
+/// - The children are the label; any `<button>` attribute (`id`, `class`, ...) passes through.
+///
+/// ```no_run
+/// use dioxus::prelude::*;
+/// use flexpa_link::{LinkConfig, PublicToken};
+/// use flexpa_link_dioxus::{use_flexpa_link, FlexpaLinkButton};
+///
+/// #[component]
+/// fn Connect() -> Element {
+///     let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok());
+///     rsx! {
+///         FlexpaLinkButton { link, class: "primary", ontoken: move |token: PublicToken| drop(token),
+///             "Link your health data"
+///         }
+///     }
+/// }
+/// ```
+#[component]
+pub fn FlexpaLinkButton(
+    /// The handle from [`use_flexpa_link`](crate::use_flexpa_link).
+    link: UseFlexpaLink,
+    /// Called with the public token when an opening started by this button succeeds.
+    ontoken: Option<EventHandler<PublicToken>>,
+    /// `<button>` attributes, passed through.
+    #[props(extends = GlobalAttributes, extends = button)]
+    attributes: Vec<Attribute>,
+    /// The label.
+    children: Element,
+) -> Element {
+    let failed = link.error().is_some();
+    let (state, busy) = match (link.ready(), link.is_open()) {
+        (_, true) => ("open", false),
+        (true, false) => ("ready", false),
+        (false, false) if failed => ("failed", false),
+        (false, false) => ("loading", true),
+    };
+    let onclick = move |_| {
+        if link.error().is_some() {
+            link.retry();
+        } else if link.open().is_ok() {
+            if let Some(ontoken) = ontoken {
+                let token = link.public_token();
+                spawn(async move {
+                    if let Ok(token) = token.await {
+                        ontoken.call(token);
+                    }
+                });
+            }
+        }
+    };
+    rsx! {
+        button {
+            r#type: "button",
+            disabled: busy || state == "open",
+            "aria-busy": busy,
+            "data-state": state,
+            onclick,
+            ..attributes,
+            {children}
+        }
+    }
+}
