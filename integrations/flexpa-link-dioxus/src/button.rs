@@ -7,8 +7,8 @@ use crate::hook::UseFlexpaLink;
 
 /// A `<button>` that opens Flexpa Link.
 ///
-/// - Disabled while loading (with `aria-busy="true"`) and while Link is open; `data-state` is
-///   `loading`, `ready`, `open` or `failed` for your CSS.
+/// - Disabled while loading (with `aria-busy="true"`), while Link is open and while `busy`;
+///   `data-state` is `loading`, `ready`, `open` or `failed` for your CSS.
 /// - After a load failure it stays enabled, and a click tries again
 ///   ([`UseFlexpaLink::retry`]).
 /// - `ontoken` gets the public token of each successful opening this button started, once.
@@ -35,6 +35,9 @@ pub fn FlexpaLinkButton(
     link: UseFlexpaLink,
     /// Called with the public token when an opening started by this button succeeds.
     ontoken: Option<EventHandler<PublicToken>>,
+    /// Also disabled (and busy) when true: for instance while your app exchanges the token.
+    #[props(default)]
+    busy: bool,
     /// `<button>` attributes, passed through.
     #[props(extends = GlobalAttributes, extends = button)]
     attributes: Vec<Attribute>,
@@ -42,12 +45,13 @@ pub fn FlexpaLinkButton(
     children: Element,
 ) -> Element {
     let failed = link.error().is_some();
-    let (state, busy) = match (link.ready(), link.is_open()) {
+    let (state, loading) = match (link.ready(), link.is_open()) {
         (_, true) => ("open", false),
         (true, false) => ("ready", false),
         (false, false) if failed => ("failed", false),
         (false, false) => ("loading", true),
     };
+    let busy = busy || loading;
     let onclick = move |_| {
         if link.error().is_some() {
             link.retry();

@@ -151,7 +151,11 @@ impl UseFlexpaLink {
     /// otherwise (the user left, Link was closed, the component went away) or if there is no
     /// config yet.
     pub fn public_token(&self) -> impl Future<Output = Result<PublicToken, Error>> + 'static {
-        let pending = self.controller.peek().as_ref().map(LinkController::public_token);
+        let pending = self
+            .controller
+            .peek()
+            .as_ref()
+            .map(LinkController::public_token);
         async move {
             match pending {
                 Some(token) => token.await,

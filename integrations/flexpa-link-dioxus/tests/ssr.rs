@@ -35,7 +35,10 @@ fn assert_not_ready(html: &str) {
     assert!(html.contains(r#"data-state="loading""#), "{html}");
     assert!(html.contains("Link your health data"), "{html}");
     assert!(html.contains(r#"<p id="ready">false</p>"#), "{html}");
-    assert!(!html.contains(r#"id="error""#), "no error on the server: {html}");
+    assert!(
+        !html.contains(r#"id="error""#),
+        "no error on the server: {html}"
+    );
 }
 
 #[test]

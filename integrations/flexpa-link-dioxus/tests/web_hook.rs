@@ -161,7 +161,9 @@ fn button_state(panel: u32) -> String {
 }
 
 fn button_disabled(panel: u32) -> bool {
-    button(panel).expect("button rendered").has_attribute("disabled")
+    button(panel)
+        .expect("button rendered")
+        .has_attribute("disabled")
 }
 
 fn shown_error(panel: u32) -> String {
@@ -226,7 +228,11 @@ async fn no_config_stays_not_ready_until_one_arrives() {
     sleep_ms(200).await;
     assert_eq!(button_state(0), "loading");
     assert!(button_disabled(0));
-    assert_eq!(scripts_with_src(&harness.src), 0, "no load without a config");
+    assert_eq!(
+        scripts_with_src(&harness.src),
+        0,
+        "no load without a config"
+    );
 
     let mut configured = harness.knobs(0).configured;
     configured.set(true);
@@ -260,7 +266,11 @@ async fn a_click_opens_and_the_latest_closure_gets_the_token_once() {
     settle().await;
     assert_eq!(harness.tokens(), vec![format!("0:2:{TOKEN}")]);
     assert_eq!(button_state(0), "ready");
-    assert_eq!(creates(), 1, "re-renders with new closures do not re-create");
+    assert_eq!(
+        creates(),
+        1,
+        "re-renders with new closures do not re-create"
+    );
     unmount(&harness).await;
 }
 
@@ -294,7 +304,11 @@ async fn unmount_closes_link_and_frees_the_listener() {
 
     unmount(&harness).await;
     until("the iframe is removed", || iframes() == 0).await;
-    assert_eq!(message_listeners(), listeners, "Link's message listener removed");
+    assert_eq!(
+        message_listeners(),
+        listeners,
+        "Link's message listener removed"
+    );
     // A message after unmount reaches no freed closure and throws nothing.
     let errors = uncaught_errors();
     from_link("SUCCESS", TOKEN);
@@ -407,7 +421,10 @@ async fn a_load_failure_shows_and_a_click_retries() {
         "the typed error is shown: {:?}",
         shown_error(0)
     );
-    assert!(!button_disabled(0), "a failed button can be clicked to retry");
+    assert!(
+        !button_disabled(0),
+        "a failed button can be clicked to retry"
+    );
 
     click(0);
     until("ready after retry", || button_state(0) == "ready").await;
