@@ -77,8 +77,8 @@ mod usage;
 
 #[cfg(feature = "browser")]
 pub use browser::{
-    CrossOrigin, Error, FlexpaLink, LinkConfig, LinkSession, LoadHandle, OptionValue,
-    PublicTokenFuture, ScriptLoader, INVALID_TOKEN_EXIT,
+    ControllerState, CrossOrigin, Error, FlexpaLink, LinkConfig, LinkController, LinkSession,
+    LinkStatus, LoadHandle, OptionValue, PublicTokenFuture, ScriptLoader, INVALID_TOKEN_EXIT,
 };
 pub use credentials::{InvalidValue, PublicToken, PublishableKey};
 pub use usage::Usage;

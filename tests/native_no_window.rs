@@ -49,3 +49,25 @@ fn a_secret_key_is_refused_as_a_publishable_key_without_echoing_it() {
     assert!(!err.to_string().contains("very-secret"));
     assert!(!format!("{err:?}").contains("very-secret"));
 }
+
+#[test]
+fn a_controller_on_the_server_stays_loading_and_never_touches_a_window() {
+    use flexpa_link::{LinkController, LinkStatus};
+    let reported = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = reported.clone();
+    let controller =
+        LinkController::new(ScriptLoader::new(), move |_| counter.set(counter.get() + 1));
+    controller.set_config(Some(
+        LinkConfig::new("pk_test_abc").unwrap().on_success(|_| {}),
+    ));
+    controller.retry();
+    assert_eq!(controller.state().status, LinkStatus::Loading);
+    assert_eq!(controller.open(), Err(Error::NotReady));
+    assert_eq!(controller.exit(), Ok(()));
+    controller.dispose();
+    assert_eq!(reported.get(), 0);
+    assert_eq!(
+        ready(controller.public_token()).unwrap_err(),
+        Error::SessionDropped
+    );
+}

@@ -1,23 +1,15 @@
-// The npm package's JavaScript API in headless Chromium (the system /usr/bin/chromium through
-// playwright-core), loaded from the installed tarball ($FLEXPA_LINK_NPM_DIR, set by
-// cargo xtask npm test). The Link script is the repository's protocol-faithful stand-in
-// (sandbox/flexpa-link.js); the Link app is a small page on another origin (localhost vs
-// 127.0.0.1) that posts the protocol's messages, so the script's origin check is real.
+// The npm package's JavaScript API in headless Chromium, loaded as it is from the installed
+// tarball (in the project $FLEXPA_LINK_NPM_PROJECT that cargo xtask npm test made; npm/pkg
+// when run by hand after cargo xtask npm build). The stand-in and the browser: harness.mjs.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { ROOT, TOKEN, linkFrame, start } from "./harness.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const PKG = process.env.FLEXPA_LINK_NPM_DIR || join(ROOT, "npm", "pkg");
-const SCRIPT = join(ROOT, "sandbox", "flexpa-link.js");
-const TOKEN = /^public_token_[0-9a-f-]{36}$/;
-
-const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+const PKG = process.env.FLEXPA_LINK_NPM_PROJECT
+  ? join(process.env.FLEXPA_LINK_NPM_PROJECT, "node_modules", "flexpa-link")
+  : join(ROOT, "npm", "pkg");
 
 const PAGE = (linkUrl) => `<!doctype html>
 <meta charset="utf-8"><title>flexpa-link npm</title>
@@ -35,77 +27,20 @@ const PAGE = (linkUrl) => `<!doctype html>
   window.ready = true;
 </script>`;
 
-// The stand-in Link app: LOADED on load, SUCCESS or CLOSED on a click.
-const LINK_APP = `<!doctype html>
-<meta charset="utf-8"><title>Link</title>
-<button id="success" onclick="send('SUCCESS', 'public_token_' + crypto.randomUUID())">Link</button>
-<button id="cancel" onclick="send('CLOSED', 'user_cancelled')">Cancel</button>
-<script>
-  function send(type, payload) { parent.postMessage({ type, payload }, "*"); }
-  send("LOADED");
-</script>`;
-
-let server;
-let browser;
+let stand;
 let base;
 let linkUrl;
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url, "http://x");
-    try {
-      if (url.pathname === "/") {
-        res.writeHead(200, { "content-type": "text/html" }).end(PAGE(linkUrl));
-      } else if (url.pathname.startsWith("/link/")) {
-        res.writeHead(200, { "content-type": "text/html" }).end(LINK_APP);
-      } else if (url.pathname === "/v1/") {
-        res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(SCRIPT));
-      } else if (url.pathname === "/slow/") {
-        setTimeout(() => res.writeHead(200, { "content-type": "text/javascript" }).end(""), 3000);
-      } else if (url.pathname === "/no-global/") {
-        res.writeHead(200, { "content-type": "text/javascript" }).end("/* defines nothing */");
-      } else if (url.pathname.startsWith("/pkg/")) {
-        const file = join(PKG, url.pathname.slice(5));
-        if (!file.startsWith(PKG)) throw new Error("outside the package");
-        const body = await readFile(file);
-        res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream" }).end(body);
-      } else {
-        res.writeHead(404).end("not found");
-      }
-    } catch {
-      res.writeHead(404).end("not found");
-    }
-  });
-  await new Promise((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address();
-  base = `http://127.0.0.1:${port}`;
-  linkUrl = `http://localhost:${port}/link/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
-      "--js-flags=--expose-gc",
-    ],
-  });
+  stand = await start({ page: PAGE, files: { "/pkg/": PKG } });
+  ({ base, linkUrl } = stand);
 });
 
 after(async () => {
-  await browser?.close();
-  await new Promise((done) => server.close(done));
+  await stand?.stop();
 });
 
-async function newPage() {
-  const page = await (await browser.newContext()).newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(String(e)));
-  await page.goto(base + "/");
-  await page.waitForFunction(() => window.ready === true);
-  return page;
-}
-
-const linkFrame = (page) => page.frameLocator('iframe[title="Flexpa Link"]');
+const newPage = () => stand.newPage();
 
 /** Runs `fn` in the page and returns what it threw, as plain data (or null). */
 const thrown = (page, fn, arg) =>

@@ -9,6 +9,8 @@ import init, {
   type LinkSession,
   type LoadOptions,
 } from "flexpa-link";
+// @ts-expect-error the package's files are not importable one by one: only what its exports map names
+import type * as deep from "flexpa-link/flexpa_link.js";
 
 export async function linkHealthData(button: HTMLButtonElement): Promise<string | undefined> {
   await init();

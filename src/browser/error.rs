@@ -122,6 +122,11 @@ pub enum Error {
     /// Flexpa Link delivered something that is not a public token.
     #[error("invalid public token: {0}")]
     InvalidToken(InvalidValue),
+
+    /// [`LinkController::open`](crate::LinkController::open) before Link was ready: the
+    /// script is still loading, there is no config yet, or loading failed.
+    #[error("Flexpa Link is not ready yet")]
+    NotReady,
 }
 
 impl Error {
@@ -129,7 +134,7 @@ impl Error {
     /// formatting them (`Display` links `core::fmt` into the wasm; see BENCHMARKS.md):
     /// `NO_WINDOW`, `SCRIPT_FAILED`, `MISSING_GLOBAL`, `TIMEOUT`, `INVALID_GLOBAL`,
     /// `INVALID_VALUE`, `RESERVED_OPTION`, `INVALID_OPTION`, `LOAD_ABANDONED`, `THROWN`, `DOM`, `SUPERSEDED`, `EXITED`, `CLOSED`,
-    /// `SESSION_DROPPED`, `INVALID_TOKEN`, `TAG_OPTIONS_NOT_APPLIED`. The npm package's errors carry the same `code`.
+    /// `SESSION_DROPPED`, `INVALID_TOKEN`, `TAG_OPTIONS_NOT_APPLIED`, `NOT_READY`. The npm package's errors carry the same `code`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::NoWindow => "NO_WINDOW",
@@ -149,6 +154,7 @@ impl Error {
             Error::SessionDropped => "SESSION_DROPPED",
             Error::InvalidToken(_) => "INVALID_TOKEN",
             Error::TagOptionsNotApplied { .. } => "TAG_OPTIONS_NOT_APPLIED",
+            Error::NotReady => "NOT_READY",
         }
     }
 

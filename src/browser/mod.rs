@@ -2,7 +2,8 @@
 //! and receiving the public token.
 //!
 //! The data flows one way: [`ScriptLoader`] → [`FlexpaLink`] → [`LinkSession`] →
-//! [`PublicToken`](crate::PublicToken) → your backend.
+//! [`PublicToken`](crate::PublicToken) → your backend. [`LinkController`] wraps that flow in
+//! the lifecycle of a UI component, for framework hooks.
 //!
 //! This module compiles on every target so that server-side rendered apps (Leptos, Dioxus)
 //! build; outside a page (native targets, web workers) its entry points return
@@ -10,11 +11,13 @@
 
 mod bindings;
 pub(crate) mod config;
+mod controller;
 mod error;
 mod script;
 mod session;
 
 pub use config::{LinkConfig, OptionValue, Usage};
+pub use controller::{ControllerState, LinkController, LinkStatus};
 pub use error::{Error, Result};
 pub use script::{CrossOrigin, LoadHandle, ScriptLoader, DEFAULT_SRC, DEFAULT_TIMEOUT};
 pub use session::{LinkSession, PublicTokenFuture, INVALID_TOKEN_EXIT};

@@ -33,9 +33,11 @@ cargo xtask COMMAND [ARGS...]
 
 `cargo xtask COMMAND --help` says more.";
 
-/// The repository root: xtask/ is one level below it.
+/// The repository root: xtask/ is one level below it. `cargo run` says where xtask/ is at run
+/// time; the compile-time path is the fallback for running the binary directly.
 fn root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .map(PathBuf::from)

@@ -1,14 +1,18 @@
 //! `cargo xtask npm build|pack|test`: the npm package, the crate's JavaScript API (src/js.rs,
 //! feature `js`) built by wasm-pack. The top-level package.json's scripts call these.
 //!
-//!   build  wasm-pack build --target web into npm/pkg, wasm-opt -Oz, the npm README, and checks
-//!          of the generated .d.ts
+//!   build  wasm-pack build --target web into npm/pkg, wasm-opt -Oz, the npm README, the
+//!          package.json's `exports` map (npm/manifest.mjs), and checks of the generated .d.ts
 //!   pack   build, then `npm pack` -> npm/flexpa-link-<version>.tgz
 //!   test   pack, install the tarball into a scratch project, type-check a TypeScript program
-//!          against it (tsc) and run the JS API in headless Chromium (npm/test/api.test.mjs)
+//!          against it (tsc, moduleResolution "bundler" and "node16"), run the JS API in
+//!          headless Chromium as it is (npm/test/api.test.mjs) and bundled by esbuild
+//!          (npm/test/bundle.test.mjs, which also checks what the `exports` map refuses)
 //!
 //! Needs the top-level devDependencies (`npm ci` at the top; `test` runs it when missing):
-//! binaryen (a wasm-opt that reads what rustc 1.96 emits), typescript, playwright-core.
+//! binaryen (a wasm-opt that reads what rustc 1.96 emits), typescript, playwright-core, esbuild
+//! (its JavaScript API finds the native binary in @esbuild/<platform>; package.json's
+//! allowScripts skips its postinstall, which only checks that binary).
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +40,7 @@ fn need_node_modules(root: &Path) -> Result {
     if !cmd::is_executable(&bin.join("tsc"))
         || !cmd::is_executable(&bin.join("wasm-opt"))
         || !root.join("node_modules/playwright-core").is_dir()
+        || !root.join("node_modules/esbuild").is_dir()
     {
         run(cmd("npm", ["ci", "--no-audit", "--no-fund"]).current_dir(root))?;
     }
@@ -91,6 +96,7 @@ pub fn build(root: &Path, tc: &Toolchain) -> Result {
     }
     cmd::copy(&root.join("npm/README.md"), &pkg.join("README.md"))?;
     let _ = std::fs::remove_file(pkg.join(".gitignore"));
+    run(cmd("node", ["npm/manifest.mjs".as_ref(), pkg.as_os_str()]).current_dir(root))?;
     let dts_path = pkg.join("flexpa_link.d.ts");
     let dts = std::fs::read_to_string(&dts_path)
         .map_err(|e| Fail::new(format!("cannot read {}: {e}", dts_path.display())))?;
@@ -220,15 +226,36 @@ impl Drop for Scratch {
     }
 }
 
-const TSCONFIG: &str = r#"{
-  "compilerOptions": {
-    "target": "es2022", "module": "es2022", "moduleResolution": "bundler",
+/// The TypeScript settings of the two kinds of project that resolve the package through its
+/// `exports` map: an app built by a bundler, and ES modules run by Node (the scratch project
+/// is `"type": "module"`).
+const TSCONFIGS: [(&str, &str); 2] = [
+    (
+        "bundler",
+        r#""module": "es2022", "moduleResolution": "bundler""#,
+    ),
+    (
+        "node16",
+        r#""module": "node16", "moduleResolution": "node16""#,
+    ),
+];
+
+fn tsconfig(resolution: &str) -> String {
+    format!(
+        r#"{{
+  "compilerOptions": {{
+    "target": "es2022", {resolution},
     "lib": ["es2022", "dom", "esnext.disposable"], "strict": true, "noEmit": true,
     "skipLibCheck": false
-  },
+  }},
   "files": ["usage.ts"]
+}}
+"#
+    )
 }
-"#;
+
+/// What `tsc --traceResolution` prints when "flexpa-link" resolved through the `exports` map.
+const TYPES_FROM_EXPORTS: &str = "Using 'exports' subpath '.' with target './flexpa_link.d.ts'.";
 
 pub fn test_package(root: &Path, tc: &Toolchain) -> Result {
     need_node_modules(root)?;
@@ -238,8 +265,13 @@ pub fn test_package(root: &Path, tc: &Toolchain) -> Result {
     cmd::rmdir(&scratch.0)?;
     cmd::mkdir(&scratch.0)?;
     let dir = &scratch.0;
-    // A fresh project installs the tarball as a user would.
-    cmd::output(cmd("npm", ["init", "-y"]).current_dir(dir))?;
+    // A fresh project installs the tarball as a user would; ES modules, as an app using the
+    // package is (TypeScript's node16 resolution checks imports by the importer's kind).
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{ "name": "flexpa-link-npm-test", "private": true, "type": "module" }"#,
+    )
+    .map_err(|e| Fail::new(format!("cannot write {}/package.json: {e}", dir.display())))?;
     run(cmd(
         "npm",
         [
@@ -257,22 +289,71 @@ pub fn test_package(root: &Path, tc: &Toolchain) -> Result {
             installed.display()
         )));
     }
-    // The .d.ts works for a TypeScript program that uses the API (and rejects misuse).
+    // The .d.ts works for a TypeScript program that uses the API (and rejects misuse), found
+    // through the `exports` map by both resolutions.
     cmd::copy(&root.join("npm/test/usage.ts"), &dir.join("usage.ts"))?;
-    std::fs::write(dir.join("tsconfig.json"), TSCONFIG)
-        .map_err(|e| Fail::new(format!("cannot write {}/tsconfig.json: {e}", dir.display())))?;
-    run(cmd(root.join("node_modules/.bin/tsc"), ["-p", "tsconfig.json"]).current_dir(dir))?;
-    // The JavaScript API in headless Chromium, from the installed package.
+    for (name, settings) in TSCONFIGS {
+        type_check(root, dir, name, settings)?;
+    }
+    // The JavaScript API in headless Chromium: from the installed package as it is, and bundled
+    // by esbuild.
     run(cmd(
         "node",
         [
             "--test".as_ref(),
             "--test-concurrency=1".as_ref(),
             root.join("npm/test/api.test.mjs").as_os_str(),
+            root.join("npm/test/bundle.test.mjs").as_os_str(),
         ],
     )
-    .env("FLEXPA_LINK_NPM_DIR", &installed)
+    .env("FLEXPA_LINK_NPM_PROJECT", dir)
     .current_dir(root))
+}
+
+/// `tsc` on usage.ts in the scratch project `dir` with one module resolution. Fails with
+/// tsc's errors, or when "flexpa-link" resolved but not through the `exports` map's types.
+fn type_check(root: &Path, dir: &Path, name: &str, settings: &str) -> Result {
+    let config = format!("tsconfig.{name}.json");
+    std::fs::write(dir.join(&config), tsconfig(settings))
+        .map_err(|e| Fail::new(format!("cannot write {}/{config}: {e}", dir.display())))?;
+    let mut tsc = cmd(
+        root.join("node_modules/.bin/tsc"),
+        ["-p", &config, "--traceResolution"],
+    );
+    tsc.current_dir(dir);
+    println!("+ {}", cmd::display(&tsc));
+    let out = tsc
+        .output()
+        .map_err(|e| Fail::new(format!("cannot run tsc: {e}")))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(Fail::new(format!(
+            "tsc ({name} resolution) failed:\n{}",
+            tsc_errors(&stdout)
+        )));
+    }
+    if !stdout.contains(TYPES_FROM_EXPORTS) {
+        return Err(Fail::new(format!(
+            "tsc ({name} resolution) did not find the types through the exports map \
+             (its trace lacks \"{TYPES_FROM_EXPORTS}\")"
+        )));
+    }
+    println!("tsc ({name} resolution): usage.ts type-checks, types from exports[\".\"].types");
+    Ok(())
+}
+
+/// tsc's error messages in its output, without the resolution trace around them: each
+/// `file(line,col): error TS...` line and the indented lines that elaborate it.
+fn tsc_errors(output: &str) -> String {
+    let mut errors = Vec::new();
+    let mut in_error = false;
+    for line in output.lines() {
+        in_error = line.contains(": error TS") || (in_error && line.starts_with(' '));
+        if in_error {
+            errors.push(line);
+        }
+    }
+    errors.join("\n")
 }
 
 #[cfg(test)]
@@ -297,5 +378,21 @@ mod tests {
         let missing = check_dts("export type InitInput = any;");
         assert_eq!(missing.len(), EXPECTED_DTS.lines().count());
         assert!(missing[0].starts_with("lacks: export function loadFlexpaLink"));
+    }
+
+    #[test]
+    fn tsc_errors_leave_the_trace_out() {
+        let output = "======== Resolving module 'flexpa-link' from '/p/usage.ts'. ========\n\
+             Loading module 'flexpa-link' from 'node_modules' folder, target file types: TypeScript.\n\
+             usage.ts(3,7): error TS2322: Type 'number' is not assignable to type 'string'.\n\
+             \x20 The expected type comes from here.\n\
+             ======== Module name 'flexpa-link' was successfully resolved. ========\n\
+             usage.ts(9,1): error TS2578: Unused '@ts-expect-error' directive.\n";
+        assert_eq!(
+            tsc_errors(output),
+            "usage.ts(3,7): error TS2322: Type 'number' is not assignable to type 'string'.\n\
+             \x20 The expected type comes from here.\n\
+             usage.ts(9,1): error TS2578: Unused '@ts-expect-error' directive."
+        );
     }
 }

@@ -10,7 +10,8 @@
 //!
 //! Always: chromium + chromium-driver (Debian) for the browser tests, wasm-bindgen-cli at
 //! exactly the wasm-bindgen version in Cargo.lock, wasm-pack, rustfmt + clippy, and the npm
-//! dependencies of e2e/ and of the top-level package.json.
+//! dependencies of e2e/ and of the top-level package.json (the npm package's tooling, its bundler
+//! included).
 //! `FLEXPA_WASM_ROUTE=rustup|debian` forces a route; `--dry-run` and `--simulate=...` only report.
 
 use std::path::Path;
@@ -34,7 +35,9 @@ pub const DEBIAN_ROUTE_PKGS: [&str; 5] = [
 /// Browsers are never downloaded: playwright-core drives /usr/bin/chromium.
 const NODE_PROJECTS: [&str; 2] = [
     "e2e", // the demo's end-to-end tests (playwright-core)
-    ".", // the top-level package.json: the npm package's tooling (binaryen, typescript, playwright-core)
+    // the top-level package.json: the npm package's tooling (binaryen, typescript, playwright-core,
+    // and esbuild, the bundler its tests import the packed tarball through)
+    ".",
 ];
 
 pub const USAGE: &str = "\

@@ -305,8 +305,9 @@ fn e2e_step(ctx: &Ctx) -> Result {
 
 fn npm_pack(ctx: &Ctx) -> Result {
     // The npm package: wasm-pack --target web (feature js) into npm/pkg, checks of the .d.ts,
-    // npm pack, the tarball installed into a scratch project, tsc against it, and the JS API in
-    // headless Chromium (npm/test/api.test.mjs).
+    // npm pack, the tarball installed into a scratch project, tsc against it (moduleResolution
+    // bundler and node16, through the exports map), the JS API in headless Chromium
+    // (npm/test/api.test.mjs), and the tarball bundled by esbuild and run (bundle.test.mjs).
     run(ctx
         .tc
         .wasm_clippy(&[
