@@ -14,21 +14,7 @@ use crate::hook::UseFlexpaLink;
 /// - `ontoken` gets the public token of each successful opening this button started, once.
 /// - The children are the label; any `<button>` attribute (`id`, `class`, ...) passes through.
 ///
-/// ```no_run
-/// use dioxus::prelude::*;
-/// use flexpa_link::{LinkConfig, PublicToken};
-/// use flexpa_link_dioxus::{use_flexpa_link, FlexpaLinkButton};
-///
-/// #[component]
-/// fn Connect() -> Element {
-///     let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok());
-///     rsx! {
-///         FlexpaLinkButton { link, class: "primary", ontoken: move |token: PublicToken| drop(token),
-///             "Link your health data"
-///         }
-///     }
-/// }
-/// ```
+/// See the [crate-level example](crate).
 #[component]
 pub fn FlexpaLinkButton(
     /// The handle from [`use_flexpa_link`](crate::use_flexpa_link).

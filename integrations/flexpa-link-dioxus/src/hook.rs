@@ -5,9 +5,9 @@
 use std::future::Future;
 
 use dioxus::prelude::*;
-use flexpa_link::{Error, LinkConfig, PublicToken, ScriptLoader};
-
-use crate::controller::{LinkController, LinkState, LinkStatus};
+use flexpa_link::{
+    ControllerState, Error, LinkConfig, LinkController, LinkStatus, PublicToken, ScriptLoader,
+};
 
 /// Flexpa Link for this component, loading the script from `https://js.flexpa.com/v1/`.
 ///
@@ -20,20 +20,7 @@ use crate::controller::{LinkController, LinkState, LinkStatus};
 /// The component's unmount closes an open Link and frees every callback. On the server
 /// (server-side rendering) nothing touches `window`: the handle stays not ready.
 ///
-/// ```no_run
-/// use dioxus::prelude::*;
-/// use flexpa_link::LinkConfig;
-/// use flexpa_link_dioxus::use_flexpa_link;
-///
-/// #[component]
-/// fn Connect() -> Element {
-///     let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok());
-///     rsx! {
-///         button { disabled: !link.ready(), onclick: move |_| { let _ = link.open(); }, "Link" }
-///         if let Some(error) = link.error() { p { "{error}" } }
-///     }
-/// }
-/// ```
+/// See the [crate-level example](crate).
 pub fn use_flexpa_link(config: Option<LinkConfig>) -> UseFlexpaLink {
     use_flexpa_link_with(ScriptLoader::new, config)
 }
@@ -48,13 +35,13 @@ pub fn use_flexpa_link_with(
     loader: impl FnOnce() -> ScriptLoader,
     config: Option<LinkConfig>,
 ) -> UseFlexpaLink {
-    let state = use_signal(|| LinkState {
+    let state = use_signal(|| ControllerState {
         status: LinkStatus::Loading,
         token: None,
     });
     let mut controller = use_hook(|| CopyValue::new(None::<LinkController>));
     if config.is_some() && controller.peek().is_none() {
-        let created = LinkController::new(loader(), move |changed: &LinkState| {
+        let created = LinkController::new(loader(), move |changed: &ControllerState| {
             // The controller reports from its own tasks, never after dispose; the signal may
             // still be gone if the scope is torn down first, and then there is nobody to tell.
             let mut state = state;
@@ -90,7 +77,7 @@ pub fn use_flexpa_link_with(
 #[derive(Clone, Copy, PartialEq)]
 pub struct UseFlexpaLink {
     controller: CopyValue<Option<LinkController>>,
-    state: ReadSignal<LinkState>,
+    state: ReadSignal<ControllerState>,
     ready: Memo<bool>,
     is_open: Memo<bool>,
     error: Memo<Option<Error>>,
@@ -121,11 +108,12 @@ impl UseFlexpaLink {
     }
 
     /// The whole state (status and token) as a signal.
-    pub fn state(&self) -> ReadSignal<LinkState> {
+    pub fn state(&self) -> ReadSignal<ControllerState> {
         self.state
     }
 
-    /// Opens Link (call it from a click handler). Err while not ready.
+    /// Opens Link (call it from a click handler). [`Error::NotReady`] while not ready; nothing
+    /// happens when Link is already open.
     pub fn open(&self) -> Result<(), Error> {
         self.with(LinkController::open)
     }
@@ -140,16 +128,16 @@ impl UseFlexpaLink {
         self.with(LinkController::exit)
     }
 
-    /// After a failure: loads the script and creates Link again.
+    /// After a failure: loads the script and creates Link again (nothing otherwise).
     pub fn retry(&self) {
         if let Some(controller) = &*self.controller.peek() {
             controller.retry();
         }
     }
 
-    /// The token of the next successful opening, as a future; an error if that opening ends
-    /// otherwise (the user left, Link was closed, the component went away) or if there is no
-    /// config yet.
+    /// The token of the current opening or of the next one, as a future (the token
+    /// `on_success` gets); an error if that opening ends otherwise (the user left, Link was
+    /// closed, the component went away), [`Error::NotReady`] if there has been no config yet.
     pub fn public_token(&self) -> impl Future<Output = Result<PublicToken, Error>> + 'static {
         let pending = self
             .controller
@@ -159,7 +147,7 @@ impl UseFlexpaLink {
         async move {
             match pending {
                 Some(token) => token.await,
-                None => Err(Error::SessionDropped),
+                None => Err(Error::NotReady),
             }
         }
     }
@@ -167,7 +155,7 @@ impl UseFlexpaLink {
     fn with(&self, f: impl FnOnce(&LinkController) -> Result<(), Error>) -> Result<(), Error> {
         match &*self.controller.peek() {
             Some(controller) => f(controller),
-            None => Err(Error::SessionDropped),
+            None => Err(Error::NotReady),
         }
     }
 }

@@ -39,12 +39,5 @@
 
 mod button;
 mod hook;
-// TEMPORARY until flexpa_link::LinkController is on main.
-mod shim;
-mod controller {
-    pub use crate::shim::{LinkController, LinkState, LinkStatus};
-}
-
 pub use button::FlexpaLinkButton;
-pub use controller::{LinkState, LinkStatus};
 pub use hook::{use_flexpa_link, use_flexpa_link_with, UseFlexpaLink};

@@ -187,7 +187,12 @@ async fn until(what: &str, done: impl Fn() -> bool) {
         }
         sleep_ms(10).await;
     }
-    panic!("timed out waiting until {what}");
+    panic!(
+        "timed out waiting until {what} (button 0: {}, iframes: {}, scripts: {})",
+        button_state(0),
+        iframes(),
+        all_iframes()
+    );
 }
 
 /// A short settle: the app had time to render and the controller to report.
@@ -280,9 +285,9 @@ async fn each_opening_reaches_the_callback_once() {
     let harness = Harness::new(1, true);
     mount(&harness);
     until("ready", || button_state(0) == "ready").await;
-    for _ in 0..2 {
+    for opening in 0..2 {
         click(0);
-        until("the iframe is open", || iframes() == 1).await;
+        until(&format!("opening {opening} is open"), || iframes() == 1).await;
         from_link("SUCCESS", TOKEN);
         until("the iframe is closed", || iframes() == 0).await;
         until("ready again", || button_state(0) == "ready").await;
