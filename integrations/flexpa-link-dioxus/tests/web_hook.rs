@@ -75,6 +75,8 @@ impl Harness {
 thread_local! {
     /// The panel count and config presence the next mounted root starts with.
     static INITIAL: Cell<(u32, bool)> = const { Cell::new((1, true)) };
+    /// The `<div>` of the current test's app: queries look only inside it.
+    static ROOT: RefCell<Option<web_sys::Element>> = const { RefCell::new(None) };
 }
 
 /// `source` followed by a wrapper that counts `FlexpaLink.create` calls.
@@ -142,15 +144,21 @@ fn mount(harness: &Harness) {
     let document = web_sys::window().unwrap().document().unwrap();
     let div = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&div).unwrap();
+    // The previous test's app (its panels unmounted) leaves the page.
+    if let Some(previous) = ROOT.replace(Some(div.clone())) {
+        previous.remove();
+    }
     let vdom = VirtualDom::new(Root).with_root_context(harness.clone());
     dioxus::web::launch::launch_virtual_dom(vdom, dioxus::web::Config::new().rootelement(div));
 }
 
+/// The first element matching `selector` in the current test's app.
+fn find(selector: &str) -> Option<web_sys::Element> {
+    ROOT.with_borrow(|root| root.as_ref()?.query_selector(selector).unwrap())
+}
+
 fn button(panel: u32) -> Option<web_sys::HtmlElement> {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let found = document
-        .query_selector(&format!("button[data-panel='{panel}']"))
-        .unwrap()?;
+    let found = find(&format!("button[data-panel='{panel}']"))?;
     Some(found.dyn_into().unwrap())
 }
 
@@ -167,10 +175,7 @@ fn button_disabled(panel: u32) -> bool {
 }
 
 fn shown_error(panel: u32) -> String {
-    let document = web_sys::window().unwrap().document().unwrap();
-    document
-        .query_selector(&format!("p.error[data-panel='{panel}']"))
-        .unwrap()
+    find(&format!("p.error[data-panel='{panel}']"))
         .and_then(|p| p.text_content())
         .unwrap_or_default()
 }
@@ -188,11 +193,26 @@ async fn until(what: &str, done: impl Fn() -> bool) {
         sleep_ms(10).await;
     }
     panic!(
-        "timed out waiting until {what} (button 0: {}, iframes: {}, scripts: {})",
+        "timed out waiting until {what} (button 0: {}, iframes: {}, all iframes: {})",
         button_state(0),
         iframes(),
         all_iframes()
     );
+}
+
+/// Opens `panel`'s Link with a click, as the user sees it: the iframe and the button's "open".
+async fn open_by_click(panel: u32) {
+    click(panel);
+    until("Link is open", || iframes() == 1 && button_state(panel) == "open").await;
+}
+
+/// Link's app reports a success; waits until the iframe is gone and the button is ready again.
+async fn succeed(panel: u32) {
+    from_link("SUCCESS", TOKEN);
+    until("Link is closed and ready again", || {
+        iframes() == 0 && button_state(panel) == "ready"
+    })
+    .await;
 }
 
 /// A short settle: the app had time to render and the controller to report.
@@ -207,32 +227,34 @@ async fn unmount(harness: &Harness) {
 }
 
 #[wasm_bindgen_test]
-async fn mounts_disabled_and_loading_then_ready() {
+async fn mounts_and_becomes_ready_with_one_creation() {
     fresh();
     let harness = Harness::new(1, true);
     mount(&harness);
-    until("the button is rendered", || button(0).is_some()).await;
-    assert!(button_disabled(0), "disabled until ready");
-    assert_eq!(button_state(0), "loading");
-    assert_eq!(
-        button(0).unwrap().get_attribute("aria-busy").as_deref(),
-        Some("true")
-    );
     until("ready", || button_state(0) == "ready").await;
     assert!(!button_disabled(0));
+    assert_eq!(
+        button(0).unwrap().get_attribute("aria-busy").as_deref(),
+        Some("false")
+    );
+    assert_eq!(scripts_with_src(&harness.src), 1);
     assert_eq!(creates(), 1);
     unmount(&harness).await;
 }
 
 #[wasm_bindgen_test]
-async fn no_config_stays_not_ready_until_one_arrives() {
+async fn disabled_and_loading_until_a_config_arrives_and_link_is_ready() {
     fresh();
     let harness = Harness::new(1, false);
     mount(&harness);
     until("the button is rendered", || button(0).is_some()).await;
     sleep_ms(200).await;
     assert_eq!(button_state(0), "loading");
-    assert!(button_disabled(0));
+    assert!(button_disabled(0), "disabled until ready");
+    assert_eq!(
+        button(0).unwrap().get_attribute("aria-busy").as_deref(),
+        Some("true")
+    );
     assert_eq!(
         scripts_with_src(&harness.src),
         0,
@@ -242,6 +264,7 @@ async fn no_config_stays_not_ready_until_one_arrives() {
     let mut configured = harness.knobs(0).configured;
     configured.set(true);
     until("ready", || button_state(0) == "ready").await;
+    assert!(!button_disabled(0));
     assert_eq!(scripts_with_src(&harness.src), 1);
     unmount(&harness).await;
 }
@@ -285,12 +308,9 @@ async fn each_opening_reaches_the_callback_once() {
     let harness = Harness::new(1, true);
     mount(&harness);
     until("ready", || button_state(0) == "ready").await;
-    for opening in 0..2 {
-        click(0);
-        until(&format!("opening {opening} is open"), || iframes() == 1).await;
-        from_link("SUCCESS", TOKEN);
-        until("the iframe is closed", || iframes() == 0).await;
-        until("ready again", || button_state(0) == "ready").await;
+    for _ in 0..2 {
+        open_by_click(0).await;
+        succeed(0).await;
     }
     assert_eq!(harness.tokens().len(), 2);
     unmount(&harness).await;
@@ -334,11 +354,8 @@ async fn two_components_share_one_script_and_each_button_opens_its_own() {
     assert_eq!(scripts_with_src(&harness.src), 1, "one script tag");
 
     for panel in [0, 1, 0] {
-        click(panel);
-        until("the iframe is open", || iframes() == 1).await;
-        from_link("SUCCESS", TOKEN);
-        until("the iframe is closed", || iframes() == 0).await;
-        settle().await;
+        open_by_click(panel).await;
+        succeed(panel).await;
     }
     assert_eq!(
         harness.tokens(),
@@ -367,13 +384,10 @@ async fn a_double_mount_leaves_one_working_session() {
     until("ready", || button_state(0) == "ready").await;
     assert_eq!(scripts_with_src(&harness.src), 1);
 
-    click(0);
-    until("the iframe is open", || iframes() == 1).await;
+    open_by_click(0).await;
     assert_eq!(all_iframes(), 1);
     assert_eq!(message_listeners(), listeners + 1);
-    from_link("SUCCESS", TOKEN);
-    until("the iframe is closed", || iframes() == 0).await;
-    settle().await;
+    succeed(0).await;
     assert_eq!(harness.tokens(), vec![format!("0:0:{TOKEN}")]);
     unmount(&harness).await;
 }
@@ -396,16 +410,13 @@ async fn a_config_change_that_matters_re_creates_and_others_do_not() {
     user.set("user-2".into());
     until("re-created", || creates() == 2).await;
     until("ready", || button_state(0) == "ready").await;
-    click(0);
-    until("the iframe is open", || iframes() == 1).await;
+    open_by_click(0).await;
     assert!(
         iframe_src().contains("user-2"),
         "Link opened with the new user: {}",
         iframe_src()
     );
-    from_link("SUCCESS", TOKEN);
-    until("the iframe is closed", || iframes() == 0).await;
-    settle().await;
+    succeed(0).await;
     assert_eq!(harness.tokens(), vec![format!("0:5:{TOKEN}")]);
     unmount(&harness).await;
 }
