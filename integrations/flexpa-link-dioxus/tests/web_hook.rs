@@ -203,7 +203,10 @@ async fn until(what: &str, done: impl Fn() -> bool) {
 /// Opens `panel`'s Link with a click, as the user sees it: the iframe and the button's "open".
 async fn open_by_click(panel: u32) {
     click(panel);
-    until("Link is open", || iframes() == 1 && button_state(panel) == "open").await;
+    until("Link is open", || {
+        iframes() == 1 && button_state(panel) == "open"
+    })
+    .await;
 }
 
 /// Link's app reports a success; waits until the iframe is gone and the button is ready again.
