@@ -31,7 +31,10 @@ fn render(configured: bool) -> String {
 fn assert_not_ready(html: &str) {
     assert!(html.contains(r#"id="link-button""#), "{html}");
     // dioxus-ssr writes boolean attributes unquoted.
-    assert!(html.contains("disabled=true"), "the button is disabled: {html}");
+    assert!(
+        html.contains("disabled=true"),
+        "the button is disabled: {html}"
+    );
     assert!(html.contains("aria-busy=true"), "{html}");
     assert!(html.contains(r#"data-state="loading""#), "{html}");
     assert!(html.contains("Link your health data"), "{html}");
