@@ -77,6 +77,9 @@ thread_local! {
     static INITIAL: Cell<(u32, bool)> = const { Cell::new((1, true)) };
     /// The `<div>` of the current test's app: queries look only inside it.
     static ROOT: RefCell<Option<web_sys::Element>> = const { RefCell::new(None) };
+    /// Stops the current test's app (drops its VirtualDom): a launched app that stays alive
+    /// keeps waking on the page's main thread and can starve the test runner.
+    static STOP: RefCell<Option<futures::future::AbortHandle>> = const { RefCell::new(None) };
 }
 
 /// `source` followed by a wrapper that counts `FlexpaLink.create` calls.
@@ -149,7 +152,16 @@ fn mount(harness: &Harness) {
         previous.remove();
     }
     let vdom = VirtualDom::new(Root).with_root_context(harness.clone());
-    dioxus::web::launch::launch_virtual_dom(vdom, dioxus::web::Config::new().rootelement(div));
+    let (app, stop) = futures::future::abortable(dioxus::web::run(
+        vdom,
+        dioxus::web::Config::new().rootelement(div),
+    ));
+    if let Some(previous) = STOP.replace(Some(stop)) {
+        previous.abort();
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = app.await;
+    });
 }
 
 /// The first element matching `selector` in the current test's app.
@@ -223,10 +235,13 @@ async fn settle() {
     sleep_ms(50).await;
 }
 
-/// Unmounts every panel and waits for the iframe to go.
+/// Unmounts every panel, waits until they are gone, then stops the app.
 async fn unmount(harness: &Harness) {
     harness.show(0);
     until("the panels are gone", || button(0).is_none()).await;
+    if let Some(stop) = STOP.take() {
+        stop.abort();
+    }
 }
 
 #[wasm_bindgen_test]
