@@ -1,143 +1,78 @@
-//! Flexpa Link in a Dioxus app (web).
+//! Flexpa Link in a Dioxus app, on `flexpa-link-dioxus`.
 //!
-//! - The [`LinkSession`] lives in a signal owned by the component: it is dropped (Link closed,
-//!   callbacks freed) when the component is. Loading runs in a task of the component, which
-//!   Dioxus cancels on unmount, so a component that went away creates nothing.
-//! - The public token arrives through [`LinkSession::public_token`], a future awaited in a
-//!   task started by the click: no callback captures any state, so none can go stale.
-//! - If loading fails, the button stays enabled and a click tries again.
+//! - `App` switches between two views with a signal (no router for two views): leaving the
+//!   Link view unmounts `LinkView`, and the hook closes an open Link and frees its callbacks.
+//! - `LinkView` fetches the config with `use_resource`; the hook is not ready until it is there,
+//!   then loads the script it names. The public token is a reactive value, and the exchange is
+//!   a `use_resource` that follows it (and starts over when the next opening clears it).
 
 use dioxus::prelude::*;
-use example_api::{Exchange, Status};
-use flexpa_link::{Error, LinkConfig, LinkSession, ScriptLoader};
+use example_api::Status;
+use flexpa_link::{LinkConfig, ScriptLoader};
+use flexpa_link_dioxus::{use_flexpa_link_with, FlexpaLinkButton};
+
+mod view;
+
+fn main() {
+    dioxus::launch(App);
+}
 
 #[component]
 fn App() -> Element {
-    let mut status = use_signal(|| Status::Loading);
-    let mut error = use_signal(|| None::<String>);
-    let mut result = use_signal(|| None::<Exchange>);
-    let mut sandbox = use_signal(|| false);
-    let mut session = use_signal(|| None::<LinkSession>);
-
-    let mut fail = move |message: String| {
-        status.set(Status::Error);
-        error.set(Some(message));
-    };
-
-    // Opens Link and follows this opening to its end.
-    let mut open = move || {
-        let opened = match &*session.read() {
-            Some(s) if s.is_open() => return,
-            Some(s) => s.open().map(|()| s.public_token()),
-            None => return,
-        };
-        match opened {
-            Ok(token) => {
-                error.set(None);
-                result.set(None);
-                status.set(Status::Open);
-                spawn(async move {
-                    match token.await {
-                        Ok(token) => {
-                            status.set(Status::Exchanging);
-                            match example_api::exchange(&token).await {
-                                Ok(linked) => {
-                                    result.set(Some(linked));
-                                    status.set(Status::Success);
-                                }
-                                Err(message) => fail(message),
-                            }
-                        }
-                        Err(Error::Exited { .. }) => status.set(Status::Exited),
-                        Err(Error::Closed | Error::SessionDropped | Error::Superseded) => {}
-                        Err(e) => fail(e.to_string()),
-                    }
-                });
-            }
-            Err(e) => fail(e.to_string()),
-        }
-    };
-
-    // Fetches the config, loads the script and creates Link; opens it if `then_open`.
-    let mut start = move |then_open: bool| {
-        status.set(Status::Loading);
-        error.set(None);
-        spawn(async move {
-            let loaded = async {
-                let config = example_api::config().await?;
-                sandbox.set(config.sandbox);
-                let link = ScriptLoader::new()
-                    .src(config.script_url)
-                    .load()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                LinkConfig::new(config.publishable_key)
-                    .and_then(|config| link.create(config))
-                    .map_err(|e| e.to_string())
-            };
-            match loaded.await {
-                Ok(created) => {
-                    session.set(Some(created));
-                    status.set(Status::Ready);
-                    if then_open {
-                        open();
-                    }
-                }
-                Err(message) => fail(message),
-            }
-        });
-    };
-    use_hook(|| start(false));
-
-    let onclick = move |_| {
-        if session.read().is_some() {
-            open();
-        } else {
-            start(true);
-        }
-    };
-
-    let r = result.read();
+    let mut linking = use_signal(|| true);
     rsx! {
         main {
             h1 { "Flexpa Link " small { "Dioxus" } }
-            p { id: "sandbox-banner", class: "banner", hidden: !sandbox(),
-                "Sandbox: every health plan and record here is sample data."
+            nav {
+                button { id: "nav-link", onclick: move |_| linking.set(true), "Link" }
+                button { id: "nav-about", onclick: move |_| linking.set(false), "About" }
             }
-            button { id: "link-button", r#type: "button", disabled: !status().can_click(), onclick,
-                "Link your health data"
-            }
-            p { class: "status", "Status: ", span { id: "status", "{status().as_str()}" } }
-            p { id: "error", role: "alert", hidden: error.read().is_none(),
-                {error.read().clone().unwrap_or_default()}
-            }
-            section { id: "patient", hidden: r.is_none(),
-                if let Some(r) = &*r {
-                    h2 { "Patient" }
-                    p { class: "patient-name", {r.patient.name.clone().unwrap_or_else(|| "(no name)".into())} }
-                    p { "{r.patient.details()}" }
-                    if let Some(through) = r.linked_through() { p { "{through}" } }
-                    if let Some(expiry) = r.expiry() { p { "{expiry}" } }
-                }
-            }
-            section { id: "coverage", hidden: r.is_none(),
-                if let Some(r) = &*r {
-                    h2 { "Coverage" }
-                    ul {
-                        if r.coverage.is_empty() { li { "No coverage on file" } }
-                        for c in r.coverage.iter() {
-                            li {
-                                strong { {c.plan.clone().unwrap_or_else(|| "Plan".into())} }
-                                " {c.details()}"
-                            }
-                        }
-                    }
-                }
-            }
+            if linking() { LinkView {} } else { view::About {} }
         }
     }
 }
 
-fn main() {
-    dioxus::launch(App);
+#[component]
+fn LinkView() -> Element {
+    let api = use_resource(example_api::config);
+    let mut exited = use_signal(|| false);
+    let api = api.read().clone().transpose();
+    let loaded = api.as_ref().ok().and_then(Option::as_ref);
+    let config = loaded
+        .map(|c| LinkConfig::new(&c.publishable_key))
+        .transpose();
+    let key_error = config.as_ref().err().map(ToString::to_string);
+    let script = loaded.map(|c| c.script_url.clone()).unwrap_or_default();
+    let link = use_flexpa_link_with(
+        || ScriptLoader::new().src(script),
+        config
+            .ok()
+            .flatten()
+            .map(|c| c.on_exit(move |_| exited.set(true))),
+    );
+    let exchange = use_resource(move || async move {
+        let token = link.token()?;
+        Some(example_api::exchange(&token).await)
+    });
+    let exchanged = exchange().flatten();
+    let error = (api.clone().err())
+        .or(key_error)
+        .or(link.error().map(|e| e.to_string()))
+        .or(exchanged.clone().and_then(Result::err));
+    let status = match &exchanged {
+        _ if error.is_some() => Status::Error,
+        _ if link.is_open() => Status::Open,
+        Some(Ok(_)) => Status::Success,
+        _ if link.token().is_some() => Status::Exchanging,
+        _ if exited() => Status::Exited,
+        _ if link.ready() => Status::Ready,
+        _ => Status::Loading,
+    };
+    rsx! {
+        view::Banner { sandbox: loaded.is_some_and(|c| c.sandbox) }
+        FlexpaLinkButton { link, id: "link-button", busy: !status.can_click(), "Link your health data" }
+        p { class: "status", "Status: ", span { id: "status", "{status.as_str()}" } }
+        p { id: "error", role: "alert", hidden: error.is_none(), {error.clone().unwrap_or_default()} }
+        view::Linked { exchange: exchanged.and_then(Result::ok) }
+    }
 }

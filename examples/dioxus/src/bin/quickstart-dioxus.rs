@@ -3,22 +3,23 @@
 mod quickstart {
 // README:begin
 use dioxus::prelude::*;
-use flexpa_link::{FlexpaLink, LinkConfig, LinkSession};
+use flexpa_link::{LinkConfig, PublicToken};
+use flexpa_link_dioxus::{use_flexpa_link, FlexpaLinkButton};
 
 #[component]
 pub fn LinkButton() -> Element {
-    let mut session = use_signal(|| None::<LinkSession>); // dropped (Link closed) on unmount
-    use_future(move || async move {
-        let link = FlexpaLink::load().await.expect("the Flexpa Link script");
-        let config = LinkConfig::new("pk_test_...").unwrap().on_success(send_to_backend);
-        session.set(link.create(config).ok());
-    });
-    let open = move |_| { if let Some(s) = &*session.read() { let _ = s.open(); } };
-    rsx! { button { onclick: open, "Link your health data" } }
+    // Not ready until loaded; unmounting closes Link. `None` while you have no config yet.
+    let link = use_flexpa_link(LinkConfig::new("pk_test_...").ok());
+    rsx! {
+        FlexpaLinkButton { link, ontoken: move |token: PublicToken| send_to_backend(token),
+            "Link your health data"
+        }
+        if let Some(error) = link.error() { p { role: "alert", "{error}" } }
+    }
 }
 // README:end
 
-fn send_to_backend(token: flexpa_link::PublicToken) {
+fn send_to_backend(token: PublicToken) {
     // POST token.expose_secret() to your backend, which exchanges it (see examples/dioxus).
     drop(token);
 }
