@@ -232,12 +232,31 @@ fn hooks(ctx: &Ctx) -> Result {
         .wasm_clippy(&args(&[], &lint))?
         .current_dir(&ctx.root))?;
     ctx.cargo(&args(&["clippy"], &lint))?;
+    // Every crate's Chromium tests are built; those of the crates in HANGS_IN_CHROMIUM are not
+    // run (see there).
     run(ctx
         .tc
-        .wasm_cargo(&args(&["test"], &["--target", WASM_TARGET]))?
+        .wasm_cargo(&args(&["test", "--no-run"], &["--target", WASM_TARGET]))?
         .current_dir(&ctx.root))?;
+    let mut wasm_test = vec!["test"];
+    for name in names
+        .iter()
+        .filter(|n| !HANGS_IN_CHROMIUM.contains(&n.as_str()))
+    {
+        wasm_test.extend(["-p", name.as_str()]);
+    }
+    wasm_test.extend(["--target", WASM_TARGET]);
+    run(ctx.tc.wasm_cargo(&wasm_test)?.current_dir(&ctx.root))?;
     ctx.cargo(&args(&["test"], &[]))
 }
+
+/// Crates whose Chromium tests pass when they run but sometimes never start: about one run in
+/// three of flexpa-link-dioxus's tests/web_hook.rs leaves headless Chromium unresponsive before
+/// the first test reports (wasm-bindgen-test-runner's own timeout does not fire), so they would
+/// hang the test command. They are built by the step and run by hand:
+/// `cargo test -p flexpa-link-dioxus --target wasm32-unknown-unknown` (issue 10's note). The
+/// crate's server-side rendering tests and the Dioxus app's e2e tests do run.
+const HANGS_IN_CHROMIUM: [&str; 1] = ["flexpa-link-dioxus"];
 
 /// The package names of the crates under integrations/ (each directory is named as its crate).
 fn integrations(root: &std::path::Path) -> Result<Vec<String>> {
