@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::credentials::{InvalidValue, PublicToken};
 
 use super::bindings::{self, FlexpaLinkGlobal, Session, EXIT, LOAD, SUCCESS};
-use super::config::{ExitFn, LinkConfig, LoadFn, OptionValue, SuccessFn};
+use super::config::{run_kept, ExitFn, LinkConfig, LoadFn, OptionValue, SuccessFn};
 use super::error::{Error, Result};
 
 /// The reason `on_exit` gets when Link's `SUCCESS` carried something that is not a public
@@ -69,12 +69,9 @@ impl Callbacks {
     }
 }
 
-/// Runs the callback in `slot`, if any, taken out meanwhile.
+/// Runs the callback in `slot`, if any (see `run_kept`).
 fn call<F: ?Sized>(slot: &Cell<Option<Box<F>>>, run: impl FnOnce(&mut Box<F>)) {
-    if let Some(mut callback) = slot.take() {
-        run(&mut callback);
-        slot.set(Some(callback));
-    }
+    run_kept(slot, run, || true);
 }
 
 /// What `onSuccess` received, as a public token.
