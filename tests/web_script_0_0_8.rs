@@ -8,7 +8,7 @@
 
 mod support;
 
-use flexpa_link::{Error, FlexpaLink};
+use flexpa_link::{Error, FlexpaLink, LinkController, LinkStatus, ScriptLoader};
 use support::*;
 use wasm_bindgen_test::*;
 
@@ -28,6 +28,20 @@ async fn setup() -> (FlexpaLink, Log) {
 /// Mutation records, and so the crate's view of a removed iframe, arrive in a microtask.
 async fn settle() {
     sleep_ms(0).await;
+}
+
+/// Waits (at most about 2 s) until the controller's status is `status`.
+async fn until(controller: &LinkController, status: LinkStatus) {
+    for _ in 0..200 {
+        if controller.state().status == status {
+            return;
+        }
+        sleep_ms(10).await;
+    }
+    panic!(
+        "status stayed {:?}, expected {status:?}",
+        controller.state().status
+    );
 }
 
 #[wasm_bindgen_test]
@@ -241,4 +255,50 @@ async fn a_script_that_removes_a_container_without_on_exit_ends_the_opening() {
     assert!(session.is_open());
     assert_eq!(log.borrow().exits.len(), 1);
     session.close().unwrap();
+}
+
+/// The framework hooks sit on `LinkController`: on the 0.0.8 script a cancel (which that
+/// script never reports) must bring the button back to ready, a success must reach the latest
+/// callback once, and disposing while open must leave no iframe behind.
+#[wasm_bindgen_test]
+async fn the_hooks_controller_on_the_0_0_8_script_cancels_links_and_disposes() {
+    fresh();
+    let controller = LinkController::new(ScriptLoader::new().src(blob_url(STANDIN_0_0_8)), |_| {});
+    let log = Log::default();
+    controller.set_config(Some(config(&log)));
+    until(&controller, LinkStatus::Ready).await;
+
+    controller.open().unwrap();
+    assert_eq!(controller.state().status, LinkStatus::Open);
+    from_link("CLOSED", wasm_bindgen::JsValue::UNDEFINED);
+    until(&controller, LinkStatus::Ready).await;
+    assert_eq!(
+        log.borrow().exits,
+        vec![None],
+        "the cancel reached on_exit once"
+    );
+    assert_eq!(all_iframes(), 0);
+
+    let latest = Log::default();
+    controller.set_config(Some(config(&latest)));
+    let waiting = controller.public_token();
+    controller.open().unwrap();
+    from_link("SUCCESS", TOKEN);
+    assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
+    until(&controller, LinkStatus::Ready).await;
+    assert_eq!(latest.borrow().tokens, vec![TOKEN.to_owned()]);
+    assert!(log.borrow().tokens.is_empty(), "no stale closure runs");
+
+    controller.open().unwrap();
+    assert_eq!(all_iframes(), 1);
+    controller.dispose();
+    settle().await;
+    assert_eq!(all_iframes(), 0, "disposing while open closes Link");
+    from_link("SUCCESS", TOKEN);
+    assert_eq!(
+        latest.borrow().tokens.len(),
+        1,
+        "nothing runs after dispose"
+    );
+    assert_eq!(uncaught_errors(), 0);
 }
