@@ -83,6 +83,51 @@ pub fn run_quiet(cmd: &mut Command) -> Result {
     }
 }
 
+/// Echo `+ COMMAND` and run it like [`run`], its output still shown as it comes, and also
+/// return that output (stdout and stderr, interleaved by line) for the caller to inspect.
+pub fn run_teed(cmd: &mut Command) -> (Result, String) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+    println!("+ {}", display(cmd));
+    let mut child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => return (Err(spawn_failed(cmd, e)), String::new()),
+    };
+    let seen = Arc::new(Mutex::new(String::new()));
+    let forward = |from: Box<dyn std::io::Read + Send>, to_stderr: bool| {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut from = BufReader::new(from);
+            let mut line = Vec::new();
+            while from.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let _ = if to_stderr {
+                    std::io::stderr().write_all(&line)
+                } else {
+                    std::io::stdout().write_all(&line)
+                };
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&line));
+                line.clear();
+            }
+        })
+    };
+    let out = forward(Box::new(child.stdout.take().unwrap()), false);
+    let err = forward(Box::new(child.stderr.take().unwrap()), true);
+    let status = child.wait();
+    let _ = (out.join(), err.join());
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    let result = match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Fail {
+            msg: format!("`{}` failed ({status})", display(cmd)),
+            code: status.code().unwrap_or(1),
+        }),
+        Err(e) => Err(spawn_failed(cmd, e)),
+    };
+    (result, seen)
+}
+
 /// Run and return its stdout (trimmed); fail with its stderr if it does not exit 0.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd

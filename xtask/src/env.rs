@@ -188,8 +188,9 @@ impl Toolchain {
     /// - CHROMEDRIVER: /usr/bin/chromedriver (Debian's chromium-driver) or one on PATH;
     /// - CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner;
     /// - WASM_BINDGEN_TEST_WEBDRIVER_JSON=ROOT/webdriver.json: wasm-bindgen-test-runner merges
-    ///   these Chrome capabilities (offline, headless as root) into its own; pointing at the
-    ///   repository's file gives every workspace member and wasm-pack the same flags;
+    ///   these Chrome capabilities (offline, headless as root, a 30 s page-load bound: see
+    ///   chromium.rs) into its own; pointing at the repository's file gives every workspace
+    ///   member and wasm-pack the same flags;
     /// - WASM_BINDGEN_TEST_TIMEOUT=300 and WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60: the defaults
     ///   (20 s per test binary, 5 s for chromedriver start-up) are too tight on a busy 2-core
     ///   machine. These are limits, not expectations.
@@ -276,6 +277,29 @@ impl Toolchain {
         };
         c.args(["clippy", "--target", WASM_TARGET]).args(args);
         Ok(c)
+    }
+
+    /// Makes a `cargo build` / `cargo test` command lint the workspace's crates with clippy
+    /// (`-D warnings`) as it compiles them: clippy-driver becomes the workspace wrapper, as in
+    /// `cargo clippy`, but in a real build, so the dependencies are compiled once instead of
+    /// once checked for clippy and once built for the tests (see the `hooks` step). Returns
+    /// false, leaving `c` unchanged, where that cannot work: no clippy-driver on PATH, or wasm32
+    /// on the Debian route (rustup's clippy cannot read Debian's std; use [`wasm_clippy`]).
+    ///
+    /// [`wasm_clippy`]: Toolchain::wasm_clippy
+    pub fn lint_while_building(&self, c: &mut Command, wasm: bool) -> bool {
+        if wasm && self.route != Route::Rustup {
+            return false;
+        }
+        let Some(driver) = cmd::which("clippy-driver") else {
+            return false;
+        };
+        // clippy-driver reads its own flags from CLIPPY_ARGS, separated as cargo-clippy does.
+        c.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+        );
+        true
     }
 
     /// wasm-pack with the route's environment (add `--mode no-install` where wanted).

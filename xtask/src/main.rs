@@ -3,6 +3,7 @@
 //! `cargo xtask test` and `cargo xtask demo`.
 
 mod bench;
+mod chromium;
 mod cmd;
 mod demo;
 mod e2e;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cmd::{self, cmd, run, Fail, Result};
 use crate::env::{Toolchain, WASM_TARGET};
-use crate::{e2e, examples, npm, setup};
+use crate::{chromium, e2e, examples, npm, setup};
 
 /// What every step gets: the repository root and the wasm32 toolchain.
 pub struct Ctx {
@@ -78,7 +78,7 @@ pub const STEPS: [Step; 17] = [
     },
     Step {
         name: "wasm-pack-test",
-        about: "wasm-pack test --headless --chrome",
+        about: "wasm-pack test --headless --chrome (one suite: the route works)",
         run: wasm_pack_test,
     },
     Step {
@@ -201,10 +201,13 @@ fn test_native(ctx: &Ctx) -> Result {
 fn test_wasm(ctx: &Ctx) -> Result {
     // tests/web_*.rs in headless Chromium through wasm-bindgen-test-runner. No `-q`: cargo
     // would pass --quiet on to the runner, which rejects it.
-    run(ctx
-        .tc
-        .wasm_cargo(&["test", "-p", "flexpa-link", "--target", WASM_TARGET])?
-        .current_dir(&ctx.root))
+    chromium::run(|| {
+        let mut c = ctx
+            .tc
+            .wasm_cargo(&["test", "-p", "flexpa-link", "--target", WASM_TARGET])?;
+        c.current_dir(&ctx.root);
+        Ok(c)
+    })
 }
 
 fn hooks(ctx: &Ctx) -> Result {
@@ -226,59 +229,38 @@ fn hooks(ctx: &Ctx) -> Result {
             .copied()
             .collect()
     };
+    // Clippy lints them while they compile (Toolchain::lint_while_building): a separate
+    // `cargo clippy` would check yew, leptos and dioxus once more per target.
     let lint = ["--all-targets", "--", "-D", "warnings"];
-    run(ctx
-        .tc
-        .wasm_clippy(&args(&[], &lint))?
-        .current_dir(&ctx.root))?;
-    ctx.cargo(&args(&["clippy"], &lint))?;
-    // Every crate's Chromium tests are built, then run by name, all but HANGS_IN_CHROMIUM
-    // (the same packages in both invocations, so the second one builds nothing).
-    run(ctx
-        .tc
-        .wasm_cargo(&args(&["test", "--no-run"], &["--target", WASM_TARGET]))?
-        .current_dir(&ctx.root))?;
-    let suites = browser_suites(&ctx.root, &names)?;
-    let mut only: Vec<&str> = vec!["test"];
-    only.extend(&packages);
-    only.extend(["--target", WASM_TARGET]);
-    for suite in &suites {
-        only.extend(["--test", suite.as_str()]);
+    let mut wasm_build = ctx.tc.wasm_cargo(&args(
+        &["test", "--no-run"],
+        &["--tests", "--target", WASM_TARGET],
+    ))?;
+    wasm_build.current_dir(&ctx.root);
+    if !ctx.tc.lint_while_building(&mut wasm_build, true) {
+        run(ctx
+            .tc
+            .wasm_clippy(&args(&[], &lint))?
+            .current_dir(&ctx.root))?;
     }
-    run(ctx.tc.wasm_cargo(&only)?.current_dir(&ctx.root))?;
-    ctx.cargo(&args(&["test"], &[]))
-}
-
-/// Chromium suites (`tests/web_*.rs`) that pass when they run but sometimes never start: about
-/// one run in three of flexpa-link-dioxus's `web_app` leaves headless Chromium unresponsive
-/// before the first test reports (wasm-bindgen-test-runner's own timeout does not fire), so it
-/// would hang the test command. The step builds it; run it by hand with
-/// `cargo test -p flexpa-link-dioxus --target wasm32-unknown-unknown` (see issue 10's note). The
-/// crate's server-side rendering tests and the Dioxus app's e2e tests do run.
-const HANGS_IN_CHROMIUM: [&str; 1] = ["web_app"];
-
-/// The names of the integration crates' `tests/web_*.rs`, without HANGS_IN_CHROMIUM.
-fn browser_suites(root: &std::path::Path, crates: &[String]) -> Result<Vec<String>> {
-    let mut suites = Vec::new();
-    for name in crates {
-        let dir = root.join("integrations").join(name).join("tests");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = file.strip_suffix(".rs").filter(|s| s.starts_with("web_")) {
-                if !HANGS_IN_CHROMIUM.contains(&stem) && !suites.iter().any(|s| s == stem) {
-                    suites.push(stem.to_owned());
-                }
-            }
-        }
+    run(&mut wasm_build)?;
+    // Then their Chromium tests run (the same packages and targets, so nothing is built again;
+    // `--tests`: doctests run natively), and their native tests (server-side rendering to a
+    // string, and the doctests).
+    chromium::run(|| {
+        let mut c = ctx
+            .tc
+            .wasm_cargo(&args(&["test"], &["--target", WASM_TARGET]))?;
+        c.current_dir(&ctx.root);
+        ctx.tc.lint_while_building(&mut c, true);
+        Ok(c)
+    })?;
+    let mut native = cmd("cargo", args(&["test"], &[]));
+    native.current_dir(&ctx.root);
+    if !ctx.tc.lint_while_building(&mut native, false) {
+        ctx.cargo(&args(&["clippy"], &lint))?;
     }
-    suites.sort();
-    if suites.is_empty() {
-        return Err(Fail::new("no tests/web_*.rs under integrations/"));
-    }
-    Ok(suites)
+    run(&mut native)
 }
 
 /// The package names of the crates under integrations/ (each directory is named as its crate).
@@ -298,19 +280,24 @@ fn integrations(root: &std::path::Path) -> Result<Vec<String>> {
 
 fn wasm_pack_test(ctx: &Ctx) -> Result {
     // How users of wasm crates run browser tests; --mode no-install uses the installed
-    // wasm-bindgen(-test-runner) instead of downloading one.
+    // wasm-bindgen(-test-runner) instead of downloading one. One suite proves the route
+    // (wasm-pack's build and runner set-up); test-wasm runs them all.
     let root = ctx.root.to_string_lossy();
-    run(ctx
-        .tc
-        .wasm_pack(&[
+    chromium::run(|| {
+        let mut c = ctx.tc.wasm_pack(&[
             "test",
             "--headless",
             "--chrome",
             "--mode",
             "no-install",
             &root,
-        ])?
-        .current_dir(&ctx.root))
+            "--",
+            "--test",
+            "web_core",
+        ])?;
+        c.current_dir(&ctx.root);
+        Ok(c)
+    })
 }
 
 fn examples_wasm(ctx: &Ctx) -> Result {
