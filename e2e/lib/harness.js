@@ -2,6 +2,7 @@
 // headless Chromium through playwright-core (the system /usr/bin/chromium, never a downloaded
 // browser), and screenshots of each step under test-output/e2e/.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -206,6 +207,13 @@ export async function waitForStatus(page, status, timeout = 30000) {
   await page.locator("#status").filter({ hasText: new RegExp(`^${status}$`) }).waitFor({ timeout });
 }
 
+/** Clicks #link-button and waits until the status is "open" and the Link iframe is there. */
+export async function openLink(page) {
+  await page.locator("#link-button").click();
+  await waitForStatus(page, "open");
+  await page.locator(LINK_IFRAME).waitFor();
+}
+
 /**
  * On the sandbox Link app's sign-in screen (`link`: the Link iframe's frame locator, or a page
  * showing the consent flow): fills in the sample credentials the screen shows and signs in.
@@ -296,6 +304,12 @@ export async function countMessageListeners(page) {
     window.__messageListeners = () => live.size;
   });
   return () => page.evaluate(() => window.__messageListeners());
+}
+
+/** No access token (a JWT, "eyJ...") in the page's HTML or the value of one of its cookies. */
+export async function assertNoToken(page) {
+  assert.doesNotMatch(await page.content(), /eyJ[A-Za-z0-9_-]{10,}/);
+  for (const cookie of await page.context().cookies()) assert.doesNotMatch(cookie.value, /^eyJ/);
 }
 
 /** The claims table's rows (#claims-table) as text cells. */

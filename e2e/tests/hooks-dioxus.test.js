@@ -15,6 +15,7 @@ import {
   linkScriptTags,
   linkThroughSandbox,
   newPage,
+  openLink,
   recordExchanges,
   screenshots,
   startServer,
@@ -65,9 +66,7 @@ describe("examples/dioxus on the hook", () => {
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(LINK_IFRAME).waitFor();
+    await openLink(page);
     await shot(page, "open");
 
     // The iframe covers the page, as Flexpa's does: leave the way an app's own code would

@@ -15,6 +15,7 @@ import {
   linkFrame,
   linkScriptTags,
   newPage,
+  openLink,
   screenshots,
   startServer,
   waitForStatus,
@@ -66,9 +67,7 @@ describe("examples/leptos on the Leptos hook", () => {
     const page = await newPage(browser);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(LINK_IFRAME).waitFor();
+    await openLink(page);
     await linkFrame(page).locator("button.plan").first().waitFor();
     await shot(page, "open");
 

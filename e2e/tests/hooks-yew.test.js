@@ -19,6 +19,7 @@ import {
   linkScriptTags,
   linkThroughSandbox,
   newPage,
+  openLink,
   recordExchanges,
   screenshots,
   startServer,
@@ -55,9 +56,7 @@ describe("examples/yew on the hook", () => {
     await waitForStatus(page, "ready");
     const atReady = await messageListeners();
 
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(LINK_IFRAME).waitFor();
+    await openLink(page);
     await linkFrame(page).locator("button.plan").first().waitFor();
     await shot(page, "open");
 

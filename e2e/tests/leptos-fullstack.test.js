@@ -13,12 +13,14 @@ import {
   APPS_DIR,
   LINK_IFRAME,
   ROOT,
+  assertNoToken,
   claimRows,
   launchBrowser,
   linkFrame,
   linkThroughSandbox,
   listeningUrls,
   newPage,
+  openLink,
   sandboxEnv,
   screenshots,
   startProcess,
@@ -61,20 +63,14 @@ function recordServerFnAnswers(page) {
   return answers;
 }
 
-/** No access token (a JWT, "eyJ...") in the page, its cookies, or what the server function sent. */
-async function assertNoToken(page, answers) {
-  assert.doesNotMatch(await page.content(), /eyJ[A-Za-z0-9_-]{10,}/);
+/** No access token (a JWT, "eyJ...") in the page, its cookies (it sets none), or what the server function sent. */
+async function assertNoTokenAnywhere(page, answers) {
+  await assertNoToken(page);
   assert.deepEqual(await page.context().cookies(), [], "the app sets no cookie");
   assert.ok(answers.length > 0, "the server function was called");
   for (const answer of await Promise.all(answers)) {
     assert.doesNotMatch(answer, /eyJ[A-Za-z0-9_-]{10,}|access_?token/i);
   }
-}
-
-async function openLink(page) {
-  await page.locator("#link-button").click();
-  await waitForStatus(page, "open");
-  await page.locator(LINK_IFRAME).waitFor();
 }
 
 describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing window)", () => {
@@ -159,7 +155,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     assert.deepEqual(rows[1], ["2025-03-04", "Flatirons Cardiology Associates", "Professional", "$95.00", "$17.86"]);
 
     assert.equal(answers.length, 2, "one server-function call per linking");
-    await assertNoToken(page, answers);
+    await assertNoTokenAnywhere(page, answers);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

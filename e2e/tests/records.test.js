@@ -7,6 +7,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  assertNoToken,
   claimRows,
   launchBrowser,
   linkThroughSandbox,
@@ -16,14 +17,6 @@ import {
   startServer,
   waitForStatus,
 } from "../lib/harness.js";
-
-/** No access token (a JWT, "eyJ...") anywhere the page can read. */
-async function assertNoToken(page) {
-  const html = await page.content();
-  assert.doesNotMatch(html, /eyJ[A-Za-z0-9_-]{10,}/);
-  const cookies = await page.context().cookies();
-  for (const cookie of cookies) assert.doesNotMatch(cookie.value, /^eyJ/);
-}
 
 describe("records on the built-in page (sandbox, 2 s syncing window)", () => {
   let server;
