@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, linkThroughSandbox, screenshots, startServer, waitForStatus } from "../lib/harness.js";
+import { launchBrowser, linkThroughSandbox, newPage, screenshots, startServer, waitForStatus } from "../lib/harness.js";
 
 describe("demo server's built-in page (no --static)", () => {
   let server;
@@ -21,8 +21,7 @@ describe("demo server's built-in page (no --static)", () => {
 
   test("built-in page: link a plan, patient and coverage shown", async (t) => {
     const shot = screenshots("builtin", t.name);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
+    const page = await newPage(browser);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
     assert.ok(await page.locator("#sandbox-banner").isVisible());
@@ -33,6 +32,6 @@ describe("demo server's built-in page (no --static)", () => {
     await shot(page, "success");
     assert.match(await page.locator("#patient").innerText(), /Jane Q\. Doe/);
     assert.match(await page.locator("#coverage").innerText(), /Evergreen PPO 1500/);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -5,11 +5,15 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  LINK_IFRAME,
   VANILLA_DIR,
   assertBuilt,
+  fetchConfig,
+  isLinkScript,
   launchBrowser,
-  newPage,
   linkFrame,
+  linkScriptTags,
+  newPage,
   linkThroughSandbox,
   recordExchanges,
   screenshots,
@@ -46,7 +50,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
 
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
-    const iframe = page.locator('iframe[title="Flexpa Link"]');
+    const iframe = page.locator(LINK_IFRAME);
     await iframe.waitFor();
     // The Link app runs on another origin than the page: the script's origin check is real.
     const linkOrigin = new URL(await iframe.getAttribute("src")).origin;
@@ -121,7 +125,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
     await shot(page, "link-open");
     await link.locator("#cancel").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.ok(await page.locator("#link-button").isEnabled());
     await shot(page, "exited");
 
@@ -131,7 +135,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
     await link.locator("button.plan", { hasText: "Summit Medicare Advantage" }).click();
     await link.locator("#close").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.equal(exchanges.length, 0, "no exchange after a cancel");
     assert.ok(await page.locator("#patient").isHidden());
 
@@ -149,20 +153,16 @@ describe("demo (examples/vanilla + sandbox)", () => {
   test("broken script URL: a clear error on the page, then retry works", async (t) => {
     const shot = screenshots("demo", t.name);
     const page = await newPage(browser);
-    const config = await (await fetch(server.url + "/api/config")).json();
-    const scriptUrl = new URL(config.scriptUrl);
+    const scriptUrl = new URL((await fetchConfig(server)).scriptUrl);
     let attempts = 0;
     // The first load of the Link script fails at the network level, the second with HTTP 404;
     // the third goes through to the sandbox.
-    await page.route(
-      (url) => url.origin === scriptUrl.origin && url.pathname === scriptUrl.pathname,
-      async (route) => {
-        attempts += 1;
-        if (attempts === 1) return route.abort("connectionrefused");
-        if (attempts === 2) return route.fulfill({ status: 404, contentType: "text/plain", body: "Not Found" });
-        return route.continue();
-      },
-    );
+    await page.route(isLinkScript(scriptUrl), async (route) => {
+      attempts += 1;
+      if (attempts === 1) return route.abort("connectionrefused");
+      if (attempts === 2) return route.fulfill({ status: 404, contentType: "text/plain", body: "Not Found" });
+      return route.continue();
+    });
     await page.goto(server.url + "/");
     await waitForStatus(page, "error");
     const error = await page.locator("#error").textContent();
@@ -187,7 +187,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
     assert.match(await page.locator("#coverage").innerText(), /Bayside Medicaid Standard/);
     await shot(page, "linked-after-retry");
     // One script tag in the end: failed loads do not leave tags behind.
-    assert.equal(await page.locator(`script[src="${scriptUrl.href}"]`).count(), 1);
+    assert.equal(await linkScriptTags(page, scriptUrl), 1);
     await page.context().close();
   });
 
@@ -239,7 +239,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
     await page.locator("#link-button").click();
     const link = linkFrame(page);
     await link.locator("button.plan").first().waitFor();
-    const linkSrc = new URL(await page.locator('iframe[title="Flexpa Link"]').getAttribute("src"));
+    const linkSrc = new URL(await page.locator(LINK_IFRAME).getAttribute("src"));
 
     // 1. The page itself posts Link messages (same shape, wrong origin).
     await page.evaluate(() => {
@@ -278,7 +278,7 @@ describe("demo (examples/vanilla + sandbox)", () => {
     // Nothing happened: Link is still open, no exchange, no exit.
     await page.waitForTimeout(300);
     assert.equal(await page.locator("#status").textContent(), "open");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 1);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 1);
     assert.equal(exchanges.length, 0);
 
     // The genuine Link app (right origin) still completes the flow.

@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   APPS_DIR,
+  LINK_IFRAME,
   assertBuilt,
   launchBrowser,
-  newPage,
   linkFrame,
+  newPage,
   linkThroughSandbox,
   recordExchanges,
   screenshots,
@@ -47,7 +48,7 @@ for (const app of ["yew", "leptos", "dioxus"]) {
       await waitForStatus(page, "open");
       await linkFrame(page).locator("#cancel").click();
       await waitForStatus(page, "exited");
-      assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+      assert.equal(await page.locator(LINK_IFRAME).count(), 0);
       await shot(page, "exited");
 
       await page.locator("#link-button").click();

@@ -6,27 +6,33 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   APPS_DIR,
+  LINK_IFRAME,
   assertBuilt,
+  fetchConfig,
+  holdConfig,
+  isLinkScript,
   launchBrowser,
-  newPage,
+  linkScriptTags,
   linkThroughSandbox,
+  newPage,
+  openLink,
   recordExchanges,
   screenshots,
   startServer,
   waitForStatus,
 } from "../lib/harness.js";
 
-const IFRAME = 'iframe[title="Flexpa Link"]';
-
 describe("examples/dioxus on the hook", () => {
   let server;
   let browser;
+  let scriptUrl;
 
   before(async () => {
     const dir = join(APPS_DIR, "dioxus");
     assertBuilt(dir);
     server = await startServer({ staticDir: dir });
     browser = await launchBrowser();
+    scriptUrl = (await fetchConfig(server)).scriptUrl;
   });
 
   after(async () => {
@@ -38,12 +44,7 @@ describe("examples/dioxus on the hook", () => {
     const shot = screenshots("hooks-dioxus", t.name);
     const page = await newPage(browser);
     // Hold the config until the test has looked at the page.
-    let release;
-    const held = new Promise((r) => (release = r));
-    await page.route("**/api/config", async (route) => {
-      await held;
-      await route.continue();
-    });
+    const config = await holdConfig(page);
     await page.goto(server.url + "/");
     const button = page.locator("#link-button");
     await button.waitFor();
@@ -51,7 +52,7 @@ describe("examples/dioxus on the hook", () => {
     assert.ok(await button.isDisabled(), "disabled while loading");
     assert.equal(await button.getAttribute("aria-busy"), "true");
     await shot(page, "loading");
-    release();
+    config.release();
     await waitForStatus(page, "ready");
     assert.ok(await button.isEnabled());
     assert.equal(await button.getAttribute("data-state"), "ready");
@@ -65,29 +66,23 @@ describe("examples/dioxus on the hook", () => {
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(IFRAME).waitFor();
+    await openLink(page);
     await shot(page, "open");
 
     // The iframe covers the page, as Flexpa's does: leave the way an app's own code would
     // (a keyboard shortcut, a route change), by clicking the nav button from script.
     await page.evaluate(() => document.getElementById("nav-about").click());
     await page.locator("#about").waitFor();
-    assert.equal(await page.locator(IFRAME).count(), 0, "no Link iframe left after leaving");
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0, "no Link iframe left after leaving");
     assert.equal(await page.locator("#link-button").count(), 0);
     await shot(page, "left");
 
     await page.locator("#nav-link").click();
     await waitForStatus(page, "ready");
-    assert.equal(
-      await page.evaluate(() => document.querySelectorAll("script[src$='/v1/']").length),
-      1,
-      "one script tag after remounting"
-    );
+    assert.equal(await linkScriptTags(page, scriptUrl), 1, "one script tag after remounting");
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
-    assert.equal(await page.locator(IFRAME).count(), 1);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 1);
     await linkThroughSandbox(page, "Evergreen Health", shot);
     await waitForStatus(page, "success");
     assert.equal(exchanges.length, 1, "the token was exchanged once");
@@ -99,9 +94,8 @@ describe("examples/dioxus on the hook", () => {
   test("a script that fails to load shows the error, and a click retries", async (t) => {
     const shot = screenshots("hooks-dioxus", t.name);
     const page = await newPage(browser);
-    const { scriptUrl } = await (await fetch(server.url + "/api/config")).json();
     let attempts = 0;
-    await page.route(scriptUrl, (route) => {
+    await page.route(isLinkScript(scriptUrl), (route) => {
       attempts += 1;
       return attempts === 1 ? route.abort("failed") : route.continue();
     });

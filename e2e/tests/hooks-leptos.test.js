@@ -6,42 +6,32 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   APPS_DIR,
+  LINK_IFRAME,
   assertBuilt,
+  fetchConfig,
+  holdLinkScript,
+  isLinkScript,
   launchBrowser,
-  newPage,
   linkFrame,
+  linkScriptTags,
+  newPage,
+  openLink,
   screenshots,
   startServer,
   waitForStatus,
 } from "../lib/harness.js";
 
-const IFRAME = 'iframe[title="Flexpa Link"]';
-
-/** The Link script's requests (the sandbox serves it at /v1/) wait until `release()`. */
-async function holdScript(page) {
-  let release;
-  const released = new Promise((resolve) => (release = resolve));
-  await page.route("**/v1/", async (route) => {
-    await released;
-    await route.continue();
-  });
-  return release;
-}
-
-/** How many <script> tags load the Link script. */
-function scriptTags(page) {
-  return page.evaluate(() => Array.from(document.scripts).filter((s) => new URL(s.src || "x:", location.href).pathname === "/v1/").length);
-}
-
 describe("examples/leptos on the Leptos hook", () => {
   let server;
   let browser;
+  let scriptUrl;
 
   before(async () => {
     const dir = join(APPS_DIR, "leptos");
     assertBuilt(dir);
     server = await startServer({ staticDir: dir });
     browser = await launchBrowser();
+    scriptUrl = (await fetchConfig(server)).scriptUrl;
   });
 
   after(async () => {
@@ -52,7 +42,8 @@ describe("examples/leptos on the Leptos hook", () => {
   test("the button is disabled and busy until Link is ready", async (t) => {
     const shot = screenshots("hooks-leptos", t.name);
     const page = await newPage(browser);
-    const release = await holdScript(page);
+    // The script request is held until the test lets it through.
+    const script = await holdLinkScript(page, scriptUrl);
     await page.goto(server.url + "/");
     const button = page.locator("#link-button");
     await button.waitFor();
@@ -61,12 +52,12 @@ describe("examples/leptos on the Leptos hook", () => {
     assert.equal(await button.getAttribute("aria-busy"), "true");
     await shot(page, "loading");
 
-    release();
+    script.release();
     await waitForStatus(page, "ready");
     assert.ok(await button.isEnabled());
     assert.equal(await button.getAttribute("aria-busy"), "false");
     assert.equal((await button.textContent()).trim(), "Link your health data");
-    assert.equal(await scriptTags(page), 1);
+    assert.equal(await linkScriptTags(page, scriptUrl), 1);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -76,9 +67,7 @@ describe("examples/leptos on the Leptos hook", () => {
     const page = await newPage(browser);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(IFRAME).waitFor();
+    await openLink(page);
     await linkFrame(page).locator("button.plan").first().waitFor();
     await shot(page, "open");
 
@@ -86,18 +75,18 @@ describe("examples/leptos on the Leptos hook", () => {
     await page.evaluate(() => (location.hash = "#/about"));
     await page.locator("#about").waitFor();
     assert.equal(await page.locator("#link-button").count(), 0, "the Link view is unmounted");
-    assert.equal(await page.locator(IFRAME).count(), 0, "no iframe left");
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0, "no iframe left");
     await shot(page, "left");
 
     // Back to the Link view: a new component, the same script, a working Link.
     await page.goBack();
     await waitForStatus(page, "ready");
-    assert.equal(await scriptTags(page), 1, "the script was not loaded again");
+    assert.equal(await linkScriptTags(page, scriptUrl), 1, "the script was not loaded again");
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
     await linkFrame(page).locator("#cancel").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator(IFRAME).count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
 
     // The nav link, this time while Link is closed; and back again.
     await page.locator("#nav-about").click();
@@ -112,12 +101,12 @@ describe("examples/leptos on the Leptos hook", () => {
     const shot = screenshots("hooks-leptos", t.name);
     const page = await newPage(browser);
     let fail = true;
-    await page.route("**/v1/", (route) => (fail ? route.abort() : route.continue()));
+    await page.route(isLinkScript(scriptUrl), (route) => (fail ? route.abort() : route.continue()));
     await page.goto(server.url + "/");
     await waitForStatus(page, "error");
     assert.match(await page.locator("#error").innerText(), /failed to load/);
     assert.ok(await page.locator("#link-button").isDisabled());
-    assert.equal(await scriptTags(page), 0, "the failed tag was removed");
+    assert.equal(await linkScriptTags(page, scriptUrl), 0, "the failed tag was removed");
     await shot(page, "failed");
 
     fail = false;
@@ -126,7 +115,7 @@ describe("examples/leptos on the Leptos hook", () => {
     assert.ok(await page.locator("#error").isHidden());
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
-    assert.equal(await page.locator(IFRAME).count(), 1);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 1);
     await shot(page, "open-after-retry");
     await page.context().close();
   });

@@ -8,34 +8,23 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   APPS_DIR,
+  LINK_IFRAME,
   assertBuilt,
+  countMessageListeners,
+  fetchConfig,
+  holdLinkScript,
+  isLinkScript,
   launchBrowser,
-  newPage,
   linkFrame,
+  linkScriptTags,
   linkThroughSandbox,
+  newPage,
+  openLink,
   recordExchanges,
   screenshots,
   startServer,
   waitForStatus,
 } from "../lib/harness.js";
-
-// Counts the page's live `message` listeners (Link's, and the crate's for each session).
-const COUNT_LISTENERS = () => {
-  const live = new Set();
-  const add = EventTarget.prototype.addEventListener;
-  const remove = EventTarget.prototype.removeEventListener;
-  window.addEventListener = function (type, listener, options) {
-    if (type === "message") live.add(listener);
-    return add.call(this, type, listener, options);
-  };
-  window.removeEventListener = function (type, listener, options) {
-    if (type === "message") live.delete(listener);
-    return remove.call(this, type, listener, options);
-  };
-  window.__messageListeners = () => live.size;
-};
-
-const IFRAME = 'iframe[title="Flexpa Link"]';
 
 describe("examples/yew on the hook", () => {
   let server;
@@ -47,7 +36,7 @@ describe("examples/yew on the hook", () => {
     assertBuilt(dir);
     server = await startServer({ staticDir: dir });
     browser = await launchBrowser();
-    scriptUrl = new URL((await (await fetch(server.url + "/api/config")).json()).scriptUrl);
+    scriptUrl = new URL((await fetchConfig(server)).scriptUrl);
   });
 
   after(async () => {
@@ -55,32 +44,29 @@ describe("examples/yew on the hook", () => {
     await server?.stop();
   });
 
-  const isScript = (url) => url.origin === scriptUrl.origin && url.pathname === scriptUrl.pathname;
-
   test("yew: leaving the Link view while Link is open leaves no iframe; coming back works", async (t) => {
     const shot = screenshots("hooks-yew", t.name);
     const page = await newPage(browser);
-    await page.addInitScript(COUNT_LISTENERS);
+    // The page's live `message` listeners (Link's, and the crate's for each session).
+    const messageListeners = await countMessageListeners(page);
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/#about");
     await page.locator("#about").waitFor();
     await page.locator("#nav-link").click();
     await waitForStatus(page, "ready");
-    const atReady = await page.evaluate(() => window.__messageListeners());
+    const atReady = await messageListeners();
 
-    await page.locator("#link-button").click();
-    await waitForStatus(page, "open");
-    await page.locator(IFRAME).waitFor();
+    await openLink(page);
     await linkFrame(page).locator("button.plan").first().waitFor();
     await shot(page, "open");
 
     // Link covers the page: the user leaves with the browser's back button (back to #about).
     await page.goBack();
     await page.locator("#about").waitFor();
-    assert.equal(await page.locator(IFRAME).count(), 0, "no Link iframe left after leaving the view");
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0, "no Link iframe left after leaving the view");
     assert.equal(await page.locator("#link-button").count(), 0, "the Link view is unmounted");
     assert.ok(
-      (await page.evaluate(() => window.__messageListeners())) <= atReady,
+      (await messageListeners()) <= atReady,
       "the opening's message listener is gone",
     );
     await shot(page, "left");
@@ -88,11 +74,10 @@ describe("examples/yew on the hook", () => {
     // Back to the view: a new component, the same script, one working session.
     await page.locator("#nav-link").click();
     await waitForStatus(page, "ready");
-    const tags = await page.evaluate((src) => Array.from(document.scripts).filter((s) => s.src === src).length, scriptUrl.href);
-    assert.equal(tags, 1, "one script tag after mounting the view twice");
+    assert.equal(await linkScriptTags(page, scriptUrl), 1, "one script tag after mounting the view twice");
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
-    assert.equal(await page.locator(IFRAME).count(), 1);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 1);
     await linkThroughSandbox(page, "Evergreen Health");
     await waitForStatus(page, "success");
     assert.equal(exchanges.length, 1, "one token, one exchange");
@@ -106,21 +91,13 @@ describe("examples/yew on the hook", () => {
     const shot = screenshots("hooks-yew", t.name);
     const page = await newPage(browser);
     // The script request is held until the test lets it through.
-    let release;
-    let requested;
-    const held = new Promise((resolve) => (release = resolve));
-    const seen = new Promise((resolve) => (requested = resolve));
-    await page.route(isScript, async (route) => {
-      requested();
-      await held;
-      await route.continue();
-    });
+    const script = await holdLinkScript(page, scriptUrl);
     await page.goto(server.url + "/");
-    await seen;
+    await script.requested;
     await waitForStatus(page, "loading");
     assert.ok(await page.locator("#link-button").isDisabled(), "disabled while the script loads");
     await shot(page, "loading");
-    release();
+    script.release();
     await waitForStatus(page, "ready");
     assert.ok(await page.locator("#link-button").isEnabled());
     assert.deepEqual(page.errors, []);
@@ -131,7 +108,7 @@ describe("examples/yew on the hook", () => {
     const shot = screenshots("hooks-yew", t.name);
     const page = await newPage(browser);
     let attempts = 0;
-    await page.route(isScript, async (route) => {
+    await page.route(isLinkScript(scriptUrl), async (route) => {
       attempts += 1;
       if (attempts === 1) return route.abort("connectionrefused");
       return route.continue();
@@ -151,7 +128,7 @@ describe("examples/yew on the hook", () => {
     await waitForStatus(page, "open");
     await linkFrame(page).locator("#cancel").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator(IFRAME).count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     await shot(page, "retried");
     await page.context().close();
   });

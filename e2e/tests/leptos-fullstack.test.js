@@ -7,17 +7,23 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   APPS_DIR,
+  LINK_IFRAME,
   ROOT,
+  assertNoToken,
+  claimRows,
   launchBrowser,
   linkFrame,
   linkThroughSandbox,
+  listeningUrls,
   newPage,
+  openLink,
+  sandboxEnv,
   screenshots,
+  startProcess,
   waitForStatus,
 } from "../lib/harness.js";
 
@@ -27,53 +33,22 @@ const BIN =
   join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "example-leptos-fullstack");
 const SITE = process.env.LEPTOS_FULLSTACK_SITE || join(APPS_DIR, "leptos-fullstack");
 
-/** Starts the app with its sandbox on free ports; resolves to { url, sandboxUrl, stop() }. */
+/** Starts the app with its sandbox on free ports; resolves to { url, sandboxUrl, output(), stop() }. */
 async function startApp() {
   for (const path of [BIN, join(SITE, "pkg", "app_bg.wasm")]) {
     if (!existsSync(path)) throw new Error(`${path} not found: cargo xtask e2e builds it`);
   }
-  const env = { ...process.env };
-  for (const name of ["FLEXPA_PUBLISHABLE_KEY", "FLEXPA_SECRET_KEY", "FLEXPA_API_URL", "FLEXPA_LINK_SCRIPT_URL", "PORT"]) delete env[name];
   const args = ["--sandbox", "--sandbox-sync-seconds", "2", "--port", "0", "--site-root", SITE];
-  const child = spawn(BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d) => (output += d));
-  const { url, sandboxUrl } = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start:\n${output}`)), 30000);
-    child.stdout.on("data", (d) => {
-      output += d;
-      const open = output.match(/^Open (http:\/\/\S+?)\/? in your browser/m);
-      const sandbox = output.match(/^Sandbox Flexpa \(Link script, Link app, API\): (http:\/\/\S+?)\/?$/m);
-      if (open && sandbox) {
-        clearTimeout(timer);
-        resolve({ url: open[1], sandboxUrl: sandbox[1] });
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited (${code}):\n${output}`));
-    });
+  const { ready, output, stop } = await startProcess(BIN, args, {
+    env: sandboxEnv(),
+    name: "the app",
+    // Started once both URLs are printed.
+    ready: (printed) => {
+      const urls = listeningUrls(printed);
+      return urls && urls.sandboxUrl ? urls : null;
+    },
   });
-  return {
-    url,
-    sandboxUrl,
-    output: () => output,
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-/** The claims table's rows as text cells. */
-async function claimRows(page) {
-  return page.locator("#claims-table tbody tr").evaluateAll((rows) =>
-    rows.map((row) => Array.from(row.cells, (cell) => cell.textContent.trim())),
-  );
+  return { url: ready.url, sandboxUrl: ready.sandboxUrl, output, stop };
 }
 
 /** The answers of the page's server-function calls (POST /api/link_records...), as text. */
@@ -88,20 +63,14 @@ function recordServerFnAnswers(page) {
   return answers;
 }
 
-/** No access token (a JWT, "eyJ...") in the page, its cookies, or what the server function sent. */
-async function assertNoToken(page, answers) {
-  assert.doesNotMatch(await page.content(), /eyJ[A-Za-z0-9_-]{10,}/);
+/** No access token (a JWT, "eyJ...") in the page, its cookies (it sets none), or what the server function sent. */
+async function assertNoTokenAnywhere(page, answers) {
+  await assertNoToken(page);
   assert.deepEqual(await page.context().cookies(), [], "the app sets no cookie");
   assert.ok(answers.length > 0, "the server function was called");
   for (const answer of await Promise.all(answers)) {
     assert.doesNotMatch(answer, /eyJ[A-Za-z0-9_-]{10,}|access_?token/i);
   }
-}
-
-async function openLink(page) {
-  await page.locator("#link-button").click();
-  await waitForStatus(page, "open");
-  await page.locator('iframe[title="Flexpa Link"]').waitFor();
 }
 
 describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing window)", () => {
@@ -152,7 +121,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     await shot(page, "syncing");
     await waitForStatus(page, "success", 30000);
     assert.ok(await page.locator("#syncing").isHidden());
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     await shot(page, "records");
     const patient = await page.locator("#patient").innerText();
     assert.match(patient, /Jane Q\. Doe/);
@@ -186,7 +155,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     assert.deepEqual(rows[1], ["2025-03-04", "Flatirons Cardiology Associates", "Professional", "$95.00", "$17.86"]);
 
     assert.equal(answers.length, 2, "one server-function call per linking");
-    await assertNoToken(page, answers);
+    await assertNoTokenAnywhere(page, answers);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -198,7 +167,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     await openLink(page);
     await linkFrame(page).locator("#cancel").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.ok(await page.locator("#link-button").isEnabled());
 
     await openLink(page);
@@ -225,7 +194,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     await page.goBack();
     await page.locator("#about").waitFor();
     assert.equal(new URL(page.url()).pathname, "/about");
-    await page.locator('iframe[title="Flexpa Link"]').waitFor({ state: "detached" });
+    await page.locator(LINK_IFRAME).waitFor({ state: "detached" });
     await shot(page, "after-back");
 
     // And again through the app's About link, clicked while Link covers the page.
@@ -234,7 +203,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     await openLink(page);
     await page.evaluate(() => document.querySelector('nav a[href="/about"]').click());
     await page.locator("#about").waitFor();
-    await page.locator('iframe[title="Flexpa Link"]').waitFor({ state: "detached" });
+    await page.locator(LINK_IFRAME).waitFor({ state: "detached" });
 
     // The view still works when it comes back.
     await page.locator("nav a", { hasText: "Link" }).click();
@@ -242,7 +211,7 @@ describe("examples/leptos-fullstack (its server with the sandbox, 2 s syncing wi
     await openLink(page);
     await linkFrame(page).locator("#cancel").click();
     await waitForStatus(page, "exited");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -9,10 +9,13 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  LINK_IFRAME,
   ROOT,
+  fetchConfig,
   launchBrowser,
-  newPage,
   linkFrame,
+  linkScriptTags,
+  newPage,
   linkThroughSandbox,
   recordExchanges,
   screenshots,
@@ -66,8 +69,7 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
     await waitForStatus(page, "ready");
     assert.ok(await page.locator("#sandbox-banner").isVisible());
     // The script was injected by the package, once.
-    const config = await (await fetch(server.url + "/api/config")).json();
-    assert.equal(await page.locator(`script[src="${config.scriptUrl}"]`).count(), 1);
+    assert.equal(await linkScriptTags(page, (await fetchConfig(server)).scriptUrl), 1);
     await shot(page, "ready");
 
     await page.locator("#link-button").click();
@@ -82,7 +84,7 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
     assert.match(await page.locator("#patient").innerText(), /Robert James Miller/);
     assert.match(await page.locator("#patient").innerText(), /1951-07-14/);
     assert.match(await page.locator("#coverage").innerText(), /Summit Advantage Plus \(HMO\) · Summit Medicare Advantage · active · member SMA7730021/);
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -97,7 +99,7 @@ describe("npm package from plain JavaScript (packed tarball + sandbox)", () => {
     await linkFrame(page).locator("#cancel").click();
     await waitForStatus(page, "exited");
     assert.equal(await page.locator("#exit-code").textContent(), "EXITED");
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 0);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 0);
     assert.equal(exchanges.length, 0);
     await shot(page, "exited");
 

@@ -18,6 +18,8 @@ import {
   VANILLA_DIR,
   assertBuilt,
   launchBrowser,
+  linkScriptTags,
+  linkThroughSandbox,
   newPage,
   recordExchanges,
   screenshots,
@@ -31,6 +33,8 @@ const PUBLISHED_SCRIPT = readFileSync(join(PACKAGE_DIR, "dist", "flexpa-link.iif
 const PUBLISHED_VERSION = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")).version;
 const SCRIPT_URL = "https://js.flexpa.com/v1/";
 const LINK_ORIGIN = "https://link.flexpa.com";
+/** The Link iframe: 0.0.8 gives it no title. */
+const IFRAME = `iframe[src^="${LINK_ORIGIN}/"]`;
 const PUBLIC_TOKEN = /^public_token_[0-9a-f-]{36}$/;
 
 describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION})`, () => {
@@ -77,19 +81,13 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
     return page;
   }
 
-  /** The Link iframe: 0.0.8 gives it no title. */
   function linkIframe(page) {
-    return page.locator(`iframe[src^="${LINK_ORIGIN}/"]`);
+    return page.locator(IFRAME);
   }
 
+  /** linkThroughSandbox, in 0.0.8's Link iframe. */
   async function signIn(page, planLabel, shot) {
-    const link = page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`);
-    await link.locator("button.plan", { hasText: planLabel }).click();
-    await link.locator("#sample-username").waitFor();
-    if (shot) await shot(page, "link-sign-in");
-    await link.locator("#username").fill(await link.locator("#sample-username").textContent());
-    await link.locator("#password").fill(await link.locator("#sample-password").textContent());
-    await link.locator("#sign-in").click();
+    await linkThroughSandbox(page, planLabel, shot, page.frameLocator(IFRAME));
   }
 
   test("link a plan: the token reaches the page once and the patient is shown", async (t) => {
@@ -99,7 +97,7 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
     assert.equal(page.served.script, 1);
-    assert.equal(await page.locator(`script[src="${SCRIPT_URL}"]`).count(), 1);
+    assert.equal(await linkScriptTags(page, SCRIPT_URL), 1);
 
     await page.locator("#link-button").click();
     await waitForStatus(page, "open");
@@ -108,7 +106,7 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
     const src = new URL(await iframe.getAttribute("src"));
     assert.equal(src.origin, LINK_ORIGIN);
     assert.equal(src.searchParams.get("openerOrigin"), new URL(server.url).origin);
-    await page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`).locator("button.plan").first().waitFor();
+    await page.frameLocator(IFRAME).locator("button.plan").first().waitFor();
     await shot(page, "link-open");
 
     await signIn(page, "Evergreen Health", shot);
@@ -131,7 +129,7 @@ describe(`demo with the published Link script (@flexpa/link ${PUBLISHED_VERSION}
     const exchanges = recordExchanges(page);
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
-    const link = page.frameLocator(`iframe[src^="${LINK_ORIGIN}/"]`);
+    const link = page.frameLocator(IFRAME);
 
     // Two cancels: each leaves one of the script's message listeners behind.
     for (let i = 0; i < 2; i++) {

@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { SERVER_BIN, startServer } from "../lib/harness.js";
+import { SERVER_BIN, fetchConfig, startServer } from "../lib/harness.js";
 
 const PUBLISHABLE = "pk_test_e2eRealModeKey000000000000";
 const SECRET = "sk_test_e2eRealModeSecret0000000000000";
@@ -32,7 +32,7 @@ describe("demo server with Flexpa keys (no sandbox)", () => {
     });
     servers.push(server);
     assert.equal(server.sandboxUrl, null, "no sandbox is started");
-    const config = await (await fetch(server.url + "/api/config")).json();
+    const config = await fetchConfig(server);
     assert.deepEqual(config, { publishableKey: PUBLISHABLE, scriptUrl: "https://js.flexpa.com/v1/", sandbox: false });
     assert.match(server.output(), /Flexpa API: https:\/\/api\.flexpa\.com/);
     assert.ok(!server.output().includes(SECRET));
@@ -49,7 +49,7 @@ describe("demo server with Flexpa keys (no sandbox)", () => {
       },
     });
     servers.push(server);
-    const config = await (await fetch(server.url + "/api/config")).json();
+    const config = await fetchConfig(server);
     assert.equal(config.scriptUrl, "http://127.0.0.1:9/flexpa-link.js");
     assert.equal(config.sandbox, false);
 

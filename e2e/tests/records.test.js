@@ -6,22 +6,17 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, linkThroughSandbox, newPage, screenshots, startServer, waitForStatus } from "../lib/harness.js";
-
-/** The claims table's rows as text cells. */
-async function claimRows(page) {
-  return page.locator("#claims-table tbody tr").evaluateAll((rows) =>
-    rows.map((row) => Array.from(row.cells, (cell) => cell.textContent.trim())),
-  );
-}
-
-/** No access token (a JWT, "eyJ...") anywhere the page can read. */
-async function assertNoToken(page) {
-  const html = await page.content();
-  assert.doesNotMatch(html, /eyJ[A-Za-z0-9_-]{10,}/);
-  const cookies = await page.context().cookies();
-  for (const cookie of cookies) assert.doesNotMatch(cookie.value, /^eyJ/);
-}
+import {
+  assertNoToken,
+  claimRows,
+  launchBrowser,
+  linkThroughSandbox,
+  newPage,
+  screenshots,
+  signInWithSample,
+  startServer,
+  waitForStatus,
+} from "../lib/harness.js";
 
 describe("records on the built-in page (sandbox, 2 s syncing window)", () => {
   let server;
@@ -53,10 +48,8 @@ describe("records on the built-in page (sandbox, 2 s syncing window)", () => {
     await shot(page, "consent-plans");
     await page.locator("button.plan", { hasText: "Summit Medicare Advantage" }).click();
     await page.locator("#sample-username").waitFor();
-    await page.locator("#username").fill(await page.locator("#sample-username").textContent());
-    await page.locator("#password").fill(await page.locator("#sample-password").textContent());
     await shot(page, "consent-sign-in");
-    await page.locator("#sign-in").click();
+    await signInWithSample(page);
 
     // Back on the demo: syncing first, then the records.
     await page.waitForURL((u) => u.href.startsWith(server.url + "/"));

@@ -6,7 +6,17 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { launchBrowser, linkFrame, screenshots, startServer, waitForStatus } from "../lib/harness.js";
+import {
+  LINK_IFRAME,
+  fetchConfig,
+  launchBrowser,
+  linkFrame,
+  newPage,
+  screenshots,
+  signInWithSample,
+  startServer,
+  waitForStatus,
+} from "../lib/harness.js";
 
 describe("sandbox options and the PKCE consent flow", () => {
   let server;
@@ -16,7 +26,7 @@ describe("sandbox options and the PKCE consent flow", () => {
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    publishableKey = (await (await fetch(server.url + "/api/config")).json()).publishableKey;
+    publishableKey = (await fetchConfig(server)).publishableKey;
   });
 
   after(async () => {
@@ -26,8 +36,8 @@ describe("sandbox options and the PKCE consent flow", () => {
 
   /** The built-in page (which loaded the sandbox's Link script), Link re-created with `options`. */
   async function openLink(options) {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
+    const page = await newPage(browser);
+    const context = page.context();
     await page.goto(server.url + "/");
     await waitForStatus(page, "ready");
     await page.evaluate(
@@ -46,13 +56,6 @@ describe("sandbox options and the PKCE consent flow", () => {
     return { context, page, link: linkFrame(page), events: () => page.evaluate(() => window.__events) };
   }
 
-  async function signInWithSample(link) {
-    await link.locator("#sample-username").waitFor();
-    await link.locator("#username").fill(await link.locator("#sample-username").textContent());
-    await link.locator("#password").fill(await link.locator("#sample-password").textContent());
-    await link.locator("#sign-in").click();
-  }
-
   test("strict + autoExit=false: only the preselected plan; Link waits for Done", async (t) => {
     const shot = screenshots("sandbox-options", t.name);
     const { context, page, link, events } = await openLink({
@@ -68,10 +71,10 @@ describe("sandbox options and the PKCE consent flow", () => {
     await link.locator("#done").waitFor({ state: "visible" });
     await shot(page, "connected-waits-for-done");
     // Still open, nothing delivered yet.
-    assert.equal(await page.locator('iframe[title="Flexpa Link"]').count(), 1);
+    assert.equal(await page.locator(LINK_IFRAME).count(), 1);
     assert.deepEqual(await events(), []);
     await link.locator("#done").click();
-    await page.locator('iframe[title="Flexpa Link"]').waitFor({ state: "detached" });
+    await page.locator(LINK_IFRAME).waitFor({ state: "detached" });
     const got = await events();
     assert.equal(got.length, 1);
     assert.equal(got[0][0], "success");
@@ -99,7 +102,7 @@ describe("sandbox options and the PKCE consent flow", () => {
     await link.locator("#screen-error").waitFor();
     assert.match(await link.locator("#fatal-error").textContent(), /no-such-plan.*not available/);
     await link.locator("#error-close").click();
-    await page.locator('iframe[title="Flexpa Link"]').waitFor({ state: "detached" });
+    await page.locator(LINK_IFRAME).waitFor({ state: "detached" });
     assert.deepEqual(await events(), [["exit", null]]);
     await context.close();
   });
@@ -126,8 +129,8 @@ describe("sandbox options and the PKCE consent flow", () => {
 
   test("PKCE consent page: pick a plan, sign in, code back, exchanged for FHIR data", async (t) => {
     const shot = screenshots("sandbox-options", t.name);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
+    const page = await newPage(browser);
+    const context = page.context();
     const auth = authorization();
     await page.goto(auth.url);
     await page.locator("#screen-plans").waitFor();
