@@ -157,6 +157,7 @@ async fn server_rendered_html_hydrates_into_a_working_button() {
     );
     let main = fullstack::serve(&html);
     let button = server_button(&main, &html);
+    // Nothing the server's (dropped) app queued loads the script later either.
     sleep_ms(100).await;
     assert_eq!(scripts_with_src(&src), 0, "no load before the app starts");
 

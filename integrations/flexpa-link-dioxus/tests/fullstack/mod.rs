@@ -1,6 +1,6 @@
-//! A Dioxus fullstack page in the test page: what dioxus-server 0.7 sends for a route (its
-//! `SsrRendererPool::render_to`, without the HTTP and the streaming) and its wasm client
-//! hydrating it (what `dioxus::launch` does with the `fullstack` feature on the web).
+//! A Dioxus fullstack page in the test page: what dioxus-server 0.7 sends for a route (its SSR
+//! renderer pool's `render_to`, without the HTTP and the streaming of suspense) and its wasm
+//! client hydrating it (what `dioxus::launch` does on the web with the `fullstack` feature).
 //!
 //! With dioxus-web's `hydrate` feature, which this test build enables, dioxus-web hydrates
 //! every app it runs: the page must hold the server's HTML and data before the app starts.
@@ -10,11 +10,13 @@ use dioxus::prelude::*;
 use dioxus_fullstack_core::HydrationContext;
 use futures::future::AbortHandle;
 
-/// The HTML the server puts in the page's `<div id="main">` for `app`: the app built once, as
-/// on the server (where the hooks see no browser), then pre-rendered with the hydration
-/// markers (`data-node-hydration` attributes and node-id comments) the client matches.
+/// The HTML the server puts in the page's `<div id="main">` for `app`: the app built once, then
+/// pre-rendered with the hydration markers (`data-node-hydration` attributes and node-id
+/// comments) the client matches.
 ///
-/// The app is dropped right after, as the server drops it once the response is sent.
+/// This is dioxus-ssr's code, run here in the test's wasm rather than on a native server: the
+/// HTML is the same, and the app is dropped at once, before any task it queued runs, so it
+/// touches the page no more than a server does (the tests check that no script appears).
 pub fn server_html(mut app: VirtualDom) -> String {
     app.in_scope(ScopeId::ROOT, || {
         // As the server does: errors inside the app serialize for the client.
