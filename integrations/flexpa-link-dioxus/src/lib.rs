@@ -33,7 +33,9 @@
 //! - unmounting the component closes an open Link and frees every callback;
 //! - a failed load shows in [`UseFlexpaLink::error`], and [`UseFlexpaLink::retry`] tries again;
 //! - on the server (server-side rendering), nothing touches `window`: the handle is not ready
-//!   and the button renders disabled.
+//!   and the button renders disabled; in the browser, the server's HTML hydrates (Dioxus
+//!   fullstack) into a working button: the same `<button>` becomes ready once the script is
+//!   loaded, or once the config arrives if the app had none yet.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

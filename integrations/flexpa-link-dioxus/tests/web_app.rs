@@ -1,7 +1,8 @@
 //! `use_flexpa_link` and `FlexpaLinkButton` in real Dioxus apps mounted by dioxus-web into a
-//! `<div>` of the test page, against the stand-in script (the core crate's browser test
-//! support). Every test asserts what a user sees: the button, the iframe, the script tags, the
-//! window's `message` listeners, and which closure got the token.
+//! `<div>` of the test page (rendered by the client: see `mount`), against the stand-in script
+//! (the core crate's browser test support). Every test asserts what a user sees: the button,
+//! the iframe, the script tags, the window's `message` listeners, and which closure got the
+//! token.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::{Cell, RefCell};
@@ -17,6 +18,8 @@ use wasm_bindgen_test::*;
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 use support::*;
+
+mod fullstack;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -143,25 +146,34 @@ fn Panel(panel: u32) -> Element {
 }
 
 /// Mounts `Root` into a new `<div>` of the page.
+///
+/// This test build hydrates every app it starts (dioxus-web's `hydrate`, which
+/// tests/web_hydrate.rs needs), so the `<div>` is a server's page whose app renders nothing yet
+/// (`ClientOnly`), and `Root` appears once the client has hydrated it: its elements are created
+/// by the client, as an app without server-side rendering creates them.
 fn mount(harness: &Harness) {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&div).unwrap();
+    let app = || VirtualDom::new(ClientOnly).with_root_context(harness.clone());
+    let div = fullstack::serve(&fullstack::server_html(app()));
     // The previous test's app (its panels unmounted) leaves the page.
     if let Some(previous) = ROOT.replace(Some(div.clone())) {
         previous.remove();
     }
-    let vdom = VirtualDom::new(Root).with_root_context(harness.clone());
-    let (app, stop) = futures::future::abortable(dioxus::web::run(
-        vdom,
-        dioxus::web::Config::new().rootelement(div),
-    ));
+    let stop = fullstack::hydrate(app(), &div);
     if let Some(previous) = STOP.replace(Some(stop)) {
         previous.abort();
     }
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = app.await;
-    });
+}
+
+/// The app: nothing on the server and while hydrating, then `Root`, rendered by the client.
+#[allow(non_snake_case)]
+fn ClientOnly() -> Element {
+    let mut hydrated = use_signal(|| false);
+    use_effect(move || hydrated.set(true));
+    rsx! {
+        if hydrated() {
+            Root {}
+        }
+    }
 }
 
 /// The first element matching `selector` in the current test's app.
