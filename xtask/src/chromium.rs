@@ -1,39 +1,93 @@
 //! Browser test runs (wasm-bindgen-test in headless Chromium, through wasm-bindgen-test-runner)
-//! that a page which never loaded neither hangs nor fails.
+//! that neither hang nor fail because the runner's server dropped a request.
 //!
 //! wasm-bindgen-test-runner serves the test page with tiny_http 0.12, whose task pool can leave
-//! a request unanswered when the browser opens several connections at once: a thread woken for
-//! one connection still counts as waiting when the next one arrives, so the last connection
-//! waits for a free thread, and keep-alive connections hold them for minutes. The page then
-//! never loads its module and no test starts. Chromium's net log of such a run shows the request
-//! for one JS snippet sent and never answered. flexpa-link-dioxus's suites hit it in about one run
-//! in five (their page fetches five snippets at once); the others have not been seen to.
+//! a connection unserved when several arrive at once: a thread woken for one connection still
+//! counts as waiting when the next one arrives, so the last one waits for a free thread, and
+//! keep-alive connections hold the threads for minutes. The page then never gets a JS snippet
+//! or its wasm, and no test starts. Chromium's net log of such a run shows the request sent
+//! and never answered. flexpa-link-dioxus's suites (five or more snippets fetched at once) hit
+//! it in about one run in five, more on a busy machine, at the snippets or at the wasm.
 //!
-//! So `webdriver.json` bounds a page load to 30 s (`timeouts.pageLoad`; a test page loads in
-//! well under a second), and [`run`] runs a command again when its page never loaded: at most
-//! [`RETRIES`] times, and never when a test started, so a failing test still fails.
+//! So [`run`] puts a [`SerialProxy`] between Chromium and the runner's server: the server gets
+//! one request at a time, each on its own connection. Should a page still not load, the
+//! page-load bound of `webdriver.json` (`timeouts.pageLoad`, 30 s) ends the run and [`run`]
+//! starts it again, at most [`RETRIES`] times, and never when a test started, so a failing
+//! test still fails.
 
+mod serial_proxy;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::cmd::{self, Result};
+use crate::cmd::{self, Fail, Result};
+use serial_proxy::SerialProxy;
 
 /// How many times a run whose page never loaded is started again.
 pub const RETRIES: usize = 2;
 
-/// Runs `make()`'s command (a `cargo test --target wasm32-unknown-unknown ...`) like
-/// [`cmd::run`], again if a test page never loaded.
+/// Runs `make()`'s command (a `cargo test --target wasm32-unknown-unknown ...` or `wasm-pack
+/// test`) like [`cmd::run`], with Chromium behind a [`SerialProxy`], again if a test page never
+/// loaded.
 pub fn run(make: impl Fn() -> Result<Command>) -> Result {
+    let proxy = SerialProxy::start()
+        .map_err(|e| Fail::new(format!("cannot start the test pages' proxy: {e}")))?;
+    let capabilities = Capabilities::through(&proxy)?;
     let mut tries = 0;
     loop {
-        let (result, output) = cmd::run_teed(&mut make()?);
+        let mut command = make()?;
+        command.env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &capabilities.0);
+        let (result, output) = cmd::run_teed(&mut command);
         if result.is_ok() || tries == RETRIES || !page_never_loaded(&output) {
             return result;
         }
         tries += 1;
         println!(
-            "the test page never loaded (wasm-bindgen-test-runner left a request unanswered; see \
-             xtask/src/chromium.rs): running it again ({tries} of {RETRIES})"
+            "the test page never loaded (see xtask/src/chromium.rs): running it again \
+             ({tries} of {RETRIES})"
         );
+    }
+}
+
+/// The WebDriver capabilities file the runner reads (WASM_BINDGEN_TEST_WEBDRIVER_JSON, set by
+/// `Toolchain::detect` to the repository's webdriver.json) with Chromium sent through the proxy,
+/// loopback included; removed on drop.
+struct Capabilities(PathBuf);
+
+impl Capabilities {
+    fn through(proxy: &SerialProxy) -> Result<Capabilities> {
+        let source = std::env::var_os("WASM_BINDGEN_TEST_WEBDRIVER_JSON")
+            .map(PathBuf::from)
+            .ok_or_else(|| Fail::new("WASM_BINDGEN_TEST_WEBDRIVER_JSON is not set"))?;
+        let json = std::fs::read_to_string(&source)
+            .map_err(|e| Fail::new(format!("cannot read {}: {e}", source.display())))?;
+        let args = format!(
+            r#""args": ["--proxy-server={}", "--proxy-bypass-list=<-loopback>", "#,
+            proxy.url()
+        );
+        let Some(with_proxy) = json
+            .contains(r#""args": ["#)
+            .then(|| json.replacen(r#""args": ["#, &args, 1))
+        else {
+            return Err(Fail::new(format!(
+                "{} has no \"args\": [ list of Chromium flags to add the proxy to",
+                source.display()
+            )));
+        };
+        let path = std::env::temp_dir().join(format!(
+            "flexpa-link-webdriver-{}-{}.json",
+            std::process::id(),
+            proxy.url().rsplit(':').next().unwrap_or("0")
+        ));
+        std::fs::write(&path, with_proxy)
+            .map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Capabilities(path))
+    }
+}
+
+impl Drop for Capabilities {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 

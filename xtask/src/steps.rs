@@ -291,7 +291,7 @@ fn wasm_pack_test(ctx: &Ctx) -> Result {
             "--mode",
             "no-install",
             &root,
-            "--",
+            // After the path, wasm-pack passes options on to cargo test.
             "--test",
             "web_core",
         ])?;
