@@ -485,9 +485,8 @@ fn server_build(ctx: &Ctx) -> Result {
             "warnings",
         ])?
         .current_dir(&ctx.root))?;
-    run(ctx
-        .tc
-        .wasm_cargo(&[
+    chromium::run(|| {
+        let mut c = ctx.tc.wasm_cargo(&[
             "test",
             "-p",
             "flexpa-link",
@@ -497,8 +496,10 @@ fn server_build(ctx: &Ctx) -> Result {
             "pkce",
             "--test",
             "pkce_web",
-        ])?
-        .current_dir(&ctx.root))
+        ])?;
+        c.current_dir(&ctx.root);
+        Ok(c)
+    })
 }
 
 fn fault_suite(ctx: &Ctx) -> Result {
