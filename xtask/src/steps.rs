@@ -88,7 +88,7 @@ pub const STEPS: [Step; 17] = [
     },
     Step {
         name: "demo-server",
-        about: "the demo backend and its sandbox (examples/server, sandbox/server)",
+        about: "the demo backend, its sandbox and the records views (examples/server, sandbox/server, examples/records)",
         run: demo_server,
     },
     Step {
@@ -319,13 +319,16 @@ fn examples_wasm(ctx: &Ctx) -> Result {
 
 fn demo_server(ctx: &Ctx) -> Result {
     // The demo backend (examples/server) and the offline Flexpa sandbox it serves
-    // (sandbox/server/, flexpa-sandbox): tests over real HTTP.
+    // (sandbox/server/, flexpa-sandbox): tests over real HTTP; and the views of the records
+    // the backend answers with (examples/records, example-records): tests of their rules.
     ctx.cargo(&[
         "clippy",
         "-p",
         "flexpa-link-demo-server",
         "-p",
         "flexpa-sandbox",
+        "-p",
+        "example-records",
         "--all-targets",
         "--",
         "-D",
@@ -337,6 +340,8 @@ fn demo_server(ctx: &Ctx) -> Result {
         "flexpa-link-demo-server",
         "-p",
         "flexpa-sandbox",
+        "-p",
+        "example-records",
     ])
 }
 

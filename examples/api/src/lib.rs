@@ -5,6 +5,9 @@ use flexpa_link::PublicToken;
 use gloo_net::http::{Request, Response};
 use serde::{Deserialize, Serialize};
 
+/// The patient and coverage views of the backend's JSON, with their texts (`details`).
+pub use example_records::{Coverage, Patient};
+
 /// `GET /api/config`: what the page needs to load and create Flexpa Link.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,26 +32,6 @@ pub struct Exchange {
     pub endpoint: Option<Endpoint>,
     /// Seconds until the access token expires.
     pub expires_in: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Patient {
-    pub id: String,
-    pub name: Option<String>,
-    pub birth_date: Option<String>,
-    pub gender: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Coverage {
-    pub payor: Option<String>,
-    pub plan: Option<String>,
-    pub status: Option<String>,
-    pub member_id: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -134,40 +117,6 @@ impl Status {
     /// Whether `#link-button` is clickable: not while something is under way.
     pub fn can_click(self) -> bool {
         !matches!(self, Status::Loading | Status::Open | Status::Exchanging)
-    }
-}
-
-impl Patient {
-    /// "Born 1980-01-01 · female · Patient/123".
-    pub fn details(&self) -> String {
-        format!(
-            "Born {} · {} · Patient/{}",
-            self.birth_date.as_deref().unwrap_or("unknown"),
-            self.gender.as_deref().unwrap_or("unknown"),
-            self.id
-        )
-    }
-}
-
-impl Coverage {
-    /// "Payor · active · member 123 · 2024-01-01 – present".
-    pub fn details(&self) -> String {
-        let member = self.member_id.as_ref().map(|m| format!("member {m}"));
-        let period = format!(
-            "{} – {}",
-            self.start.as_deref().unwrap_or("?"),
-            self.end.as_deref().unwrap_or("present")
-        );
-        [
-            self.payor.as_deref(),
-            self.status.as_deref(),
-            member.as_deref(),
-            Some(&period),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
     }
 }
 

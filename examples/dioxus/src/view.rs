@@ -22,7 +22,7 @@ pub fn Linked(exchange: Option<Exchange>) -> Element {
         section { id: "patient",
             h2 { "Patient" }
             p { class: "patient-name", {r.patient.name.clone().unwrap_or_else(|| "(no name)".into())} }
-            p { "{r.patient.details()}" }
+            p { "{r.patient.details_with_id()}" }
             if let Some(through) = r.linked_through() { p { "{through}" } }
             if let Some(expiry) = r.expiry() { p { "{expiry}" } }
         }

@@ -11,7 +11,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use serde::{Deserialize, Serialize};
 
-use crate::records::{Claim, LinkRecords, Money, Records};
+use crate::records::{Claim, LinkRecords, Records};
 
 /// What the page needs to create Link: chosen by the server, sent with the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,14 +232,15 @@ fn RecordsView(records: Records) -> impl IntoView {
 
 fn claim_row(claim: Claim) -> impl IntoView {
     let text = |value: Option<String>| value.unwrap_or_else(|| "–".into());
-    let money = |value: Option<Money>| text(value.map(|m| m.to_string()));
+    let billed = text(claim.billed_money().map(|m| m.to_string()));
+    let paid = text(claim.paid_money().map(|m| m.to_string()));
     view! {
         <tr class="claim">
             <td>{text(claim.date)}</td>
             <td>{text(claim.provider)}</td>
             <td>{text(claim.kind)}</td>
-            <td class="amount billed">{money(claim.billed)}</td>
-            <td class="amount paid">{money(claim.paid)}</td>
+            <td class="amount billed">{billed}</td>
+            <td class="amount paid">{paid}</td>
         </tr>
     }
 }

@@ -74,7 +74,10 @@ async fn a_linked_plan_gives_the_patient_coverage_and_every_claim() {
     assert_eq!(first.date.as_deref(), Some("2025-02-12"));
     assert_eq!(first.provider.as_deref(), Some("Pearl Street Pharmacy"));
     assert_eq!(first.kind.as_deref(), Some("Pharmacy"));
-    assert_eq!((&first.billed, &first.paid), (&usd(24.99), &usd(2.10)));
+    assert_eq!(
+        (first.billed_money(), first.paid_money()),
+        (usd(24.99), usd(2.10))
+    );
 
     // A public token is good for one exchange.
     assert_eq!(

@@ -99,7 +99,7 @@ fn Records(exchange: Signal<Option<Exchange>>) -> impl IntoView {
             {move || exchange.get().map(|r| view! {
                 <h2>"Patient"</h2>
                 <p class="patient-name">{r.patient.name.clone().unwrap_or_else(|| "(no name)".into())}</p>
-                <p>{r.patient.details()}</p>
+                <p>{r.patient.details_with_id()}</p>
                 {r.linked_through().map(|t| view! { <p>{t}</p> })}
                 {r.expiry().map(|t| view! { <p>{t}</p> })}
             })}

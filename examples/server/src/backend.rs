@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use example_records::{Coverage, Patient};
 use flexpa_link::server::webhooks::WebhookSecret;
 use flexpa_link::server::{Error, ExchangeResponse};
 use flexpa_link::PublicToken;
@@ -32,7 +33,6 @@ use crate::flexpa::Flexpa;
 use crate::records::{self, fhir_error};
 use crate::sandbox::is_plain_host;
 use crate::sessions::{self, Linked, Sessions};
-use crate::views::{coverage_view, patient_view};
 use crate::webhook_receiver::LastEvents;
 use crate::{consent_flow, webhook_receiver};
 
@@ -316,9 +316,14 @@ async fn linked(flexpa: &Flexpa, tokens: &ExchangeResponse) -> Result<Value, Err
                 "label": e.label.first().cloned().unwrap_or_else(|| e.name.clone()),
             })
         });
+    let mut patient = Patient::from_fhir(&patient);
+    if patient.id.is_empty() {
+        // A resource without an id: the one it was read by.
+        patient.id = patient_id;
+    }
     Ok(json!({
-        "patient": patient_view(&patient_id, &patient),
-        "coverage": coverage_view(&coverage),
+        "patient": patient,
+        "coverage": Coverage::list_from_fhir(&coverage),
         "endpoint": endpoint,
         "expiresIn": tokens.expires_in,
     }))

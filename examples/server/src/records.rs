@@ -18,12 +18,12 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use example_records::{Claim, Coverage, Patient};
 use flexpa_link::server::{AccessToken, Client, Error};
 use serde_json::{json, Value};
 
 use crate::backend::{no_store, page_error, Shared};
 use crate::sessions::cookie_id;
-use crate::views::{claim_view, coverage_view, patient_view};
 
 /// The wait the page is told when Flexpa named none.
 const DEFAULT_RETRY: Duration = Duration::from_secs(2);
@@ -40,12 +40,12 @@ pub async fn read(client: &Client, access_token: &AccessToken) -> Result<Value, 
         fhir.search_pages::<Value>("ExplanationOfBenefit", &[("patient", "$PATIENT_ID")]);
     let mut claims = Vec::new();
     while let Some(page) = pages.next().await? {
-        claims.extend(page.resources().map(claim_view));
+        claims.extend(page.resources().map(Claim::from_fhir));
     }
     Ok(json!({
         "status": "ready",
-        "patient": patient_view("", &patient),
-        "coverage": coverage_view(&coverage),
+        "patient": Patient::from_fhir(&patient),
+        "coverage": Coverage::list_from_fhir(&coverage),
         "claims": claims,
         "claimPages": pages.pages_read(),
     }))

@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use example_records::{Coverage, Patient};
 use flexpa_link::{LinkConfig, LinkSession, PublicToken, ScriptLoader};
 use gloo_events::EventListener;
 use serde::Deserialize;
@@ -18,7 +19,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Document, HtmlButtonElement, HtmlElement};
 
-// The backend's JSON (see examples/README.md).
+// The backend's JSON (see examples/README.md); the patient and coverage views are
+// example-records' (examples/records).
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,26 +39,6 @@ struct Exchange {
     coverage: Vec<Coverage>,
     endpoint: Option<Endpoint>,
     expires_in: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Patient {
-    id: String,
-    name: Option<String>,
-    birth_date: Option<String>,
-    gender: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Coverage {
-    payor: Option<String>,
-    plan: Option<String>,
-    status: Option<String>,
-    member_id: Option<String>,
-    start: Option<String>,
-    end: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,13 +196,7 @@ impl App {
         self.append(&self.patient, "h2", "Patient");
         self.append(&self.patient, "p", p.name.as_deref().unwrap_or("(no name)"))
             .set_class_name("patient-name");
-        let born = p.birth_date.as_deref().unwrap_or("unknown");
-        let gender = p.gender.as_deref().unwrap_or("unknown");
-        self.append(
-            &self.patient,
-            "p",
-            &format!("Born {born} · {gender} · Patient/{}", p.id),
-        );
+        self.append(&self.patient, "p", &p.details_with_id());
         if let Some(endpoint) = &result.endpoint {
             let plan = endpoint
                 .label
@@ -246,23 +222,7 @@ impl App {
         for c in &result.coverage {
             let item = self.append(&list, "li", "");
             self.append(&item, "strong", c.plan.as_deref().unwrap_or("Plan"));
-            let period = format!(
-                "{} – {}",
-                c.start.as_deref().unwrap_or("?"),
-                c.end.as_deref().unwrap_or("present")
-            );
-            let member = c.member_id.as_ref().map(|m| format!("member {m}"));
-            let text = [
-                c.payor.as_deref(),
-                c.status.as_deref(),
-                member.as_deref(),
-                Some(&period),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
-            self.append(&item, "span", &format!(" {text}"));
+            self.append(&item, "span", &format!(" {}", c.details()));
         }
         self.patient.set_hidden(false);
         self.coverage.set_hidden(false);

@@ -32,7 +32,7 @@ pub fn Panel(props: &PanelProps) -> Html {
                 if let Some(r) = result {
                     <h2>{ "Patient" }</h2>
                     <p class="patient-name">{ r.patient.name.clone().unwrap_or_else(|| "(no name)".into()) }</p>
-                    <p>{ r.patient.details() }</p>
+                    <p>{ r.patient.details_with_id() }</p>
                     if let Some(through) = r.linked_through() { <p>{ through }</p> }
                     if let Some(expiry) = r.expiry() { <p>{ expiry }</p> }
                 }
