@@ -57,27 +57,13 @@ fn statuses(reported: &Reported) -> Vec<LinkStatus> {
     reported.borrow().iter().map(|s| s.status.clone()).collect()
 }
 
-/// Waits (at most about 2 s) until the controller's status is `status`.
-async fn until(controller: &LinkController, status: LinkStatus) {
-    for _ in 0..200 {
-        if controller.state().status == status {
-            return;
-        }
-        sleep_ms(10).await;
-    }
-    panic!(
-        "status stayed {:?}, expected {status:?}",
-        controller.state().status
-    );
-}
-
 async fn ready_controller() -> (LinkController, Reported, Log, String) {
     fresh();
     let src = blob_url(STANDIN);
     let (controller, reported) = controller(&src);
     let log = Log::default();
     controller.set_config(Some(config(&log)));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     count_creates();
     (controller, reported, log, src)
 }
@@ -93,7 +79,7 @@ async fn becomes_ready_and_reports_it_never_from_set_config_itself() {
         reported.borrow().is_empty(),
         "nothing reported during set_config"
     );
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(statuses(&reported), [LinkStatus::Ready]);
     assert_eq!(scripts_with_src(&src), 1);
     assert_eq!(controller.open(), Ok(()));
@@ -126,7 +112,7 @@ async fn the_token_reaches_the_latest_callback_once_and_the_state() {
     assert_eq!(latest.borrow().tokens, [TOKEN], "once per opening");
     assert!(first.borrow().tokens.is_empty(), "no stale closure runs");
     assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     let token = controller.state().token.expect("the token in the state");
     assert_eq!(token.expose_secret(), TOKEN);
     // A new opening clears the last token.
@@ -143,7 +129,7 @@ async fn an_exit_reaches_on_exit_and_the_future_and_the_status_returns_to_ready(
     controller.exit().unwrap();
     assert_eq!(log.borrow().exits.len(), 1);
     assert!(matches!(waiting.await, Err(Error::Exited { .. })));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(iframes(), 0);
     assert_eq!(
         statuses(&reported),
@@ -175,14 +161,14 @@ async fn two_controllers_share_one_script_and_each_can_open() {
     let (log_a, log_b) = (Log::default(), Log::default());
     a.set_config(Some(config(&log_a)));
     b.set_config(Some(config(&log_b)));
-    until(&a, LinkStatus::Ready).await;
-    until(&b, LinkStatus::Ready).await;
+    until_status(&a, LinkStatus::Ready).await;
+    until_status(&b, LinkStatus::Ready).await;
     assert_eq!(scripts_with_src(&src), 1, "one script tag");
     // b created last, so a's session was replaced: opening a re-creates it.
     a.open().unwrap();
     from_link("SUCCESS", TOKEN);
     assert_eq!(log_a.borrow().tokens, [TOKEN]);
-    until(&a, LinkStatus::Ready).await;
+    until_status(&a, LinkStatus::Ready).await;
     b.open().unwrap();
     assert_eq!(iframes(), 1);
     from_link("SUCCESS", TOKEN);
@@ -190,7 +176,7 @@ async fn two_controllers_share_one_script_and_each_can_open() {
     assert_eq!(log_a.borrow().tokens.len(), 1, "only the opener hears");
     // A double mount: the first one goes away, the second keeps working.
     a.dispose();
-    until(&b, LinkStatus::Ready).await;
+    until_status(&b, LinkStatus::Ready).await;
     b.open().unwrap();
     from_link("SUCCESS", TOKEN);
     assert_eq!(log_b.borrow().tokens.len(), 2);
@@ -240,7 +226,7 @@ async fn a_failed_load_is_reported_and_retry_loads_again() {
     );
     assert_eq!(controller.open(), Err(Error::NotReady));
     controller.retry();
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(scripts_with_src(&src), 1);
     assert_eq!(
         statuses(&reported),
@@ -267,7 +253,7 @@ async fn a_callback_may_dispose_its_controller() {
             c.dispose();
         }
     })));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     controller.open().unwrap();
     from_link("SUCCESS", TOKEN);
     assert_eq!(iframes(), 0);
@@ -281,23 +267,23 @@ async fn on_the_script_published_on_npm_0_0_8_a_cancel_and_a_link_both_end_the_o
     let (controller, _) = controller(&src);
     let log = Log::default();
     controller.set_config(Some(config(&log)));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     // That script never calls onExit: the iframe leaving the page is the exit.
     let waiting = controller.public_token();
     controller.open().unwrap();
     from_link("CLOSED", JsValue::UNDEFINED);
     assert!(matches!(waiting.await, Err(Error::Exited { .. })));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(log.borrow().exits, [None]);
     // It has no exit() either: the crate closes and reports the exit itself.
     controller.open().unwrap();
     controller.exit().unwrap();
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(iframes(), 0);
     assert_eq!(log.borrow().exits.len(), 2);
     controller.open().unwrap();
     from_link("SUCCESS", TOKEN);
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(log.borrow().tokens, [TOKEN]);
     assert_eq!(
         controller

@@ -30,20 +30,6 @@ async fn settle() {
     sleep_ms(0).await;
 }
 
-/// Waits (at most about 2 s) until the controller's status is `status`.
-async fn until(controller: &LinkController, status: LinkStatus) {
-    for _ in 0..200 {
-        if controller.state().status == status {
-            return;
-        }
-        sleep_ms(10).await;
-    }
-    panic!(
-        "status stayed {:?}, expected {status:?}",
-        controller.state().status
-    );
-}
-
 #[wasm_bindgen_test]
 async fn the_0_0_8_script_links_and_the_token_reaches_callback_and_future() {
     let (link, log) = setup().await;
@@ -266,12 +252,12 @@ async fn the_hooks_controller_on_the_0_0_8_script_cancels_links_and_disposes() {
     let controller = LinkController::new(ScriptLoader::new().src(blob_url(STANDIN_0_0_8)), |_| {});
     let log = Log::default();
     controller.set_config(Some(config(&log)));
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
 
     controller.open().unwrap();
     assert_eq!(controller.state().status, LinkStatus::Open);
     from_link("CLOSED", wasm_bindgen::JsValue::UNDEFINED);
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(
         log.borrow().exits,
         vec![None],
@@ -285,7 +271,7 @@ async fn the_hooks_controller_on_the_0_0_8_script_cancels_links_and_disposes() {
     controller.open().unwrap();
     from_link("SUCCESS", TOKEN);
     assert_eq!(waiting.await.unwrap().expose_secret(), TOKEN);
-    until(&controller, LinkStatus::Ready).await;
+    until_status(&controller, LinkStatus::Ready).await;
     assert_eq!(latest.borrow().tokens, vec![TOKEN.to_owned()]);
     assert!(log.borrow().tokens.is_empty(), "no stale closure runs");
 

@@ -181,3 +181,21 @@ pub fn from_link(r#type: &str, payload: impl Into<JsValue>) {
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
+
+/// Waits (at most about 2 s) until `controller`'s status is `status`, else fails saying which
+/// status it stayed in.
+pub async fn until_status(
+    controller: &flexpa_link::LinkController,
+    status: flexpa_link::LinkStatus,
+) {
+    for _ in 0..200 {
+        if controller.state().status == status {
+            return;
+        }
+        sleep_ms(10).await;
+    }
+    panic!(
+        "status stayed {:?}, expected {status:?}",
+        controller.state().status
+    );
+}
