@@ -288,10 +288,7 @@ impl Toolchain {
     ///
     /// [`wasm_clippy`]: Toolchain::wasm_clippy
     pub fn lint_while_building(&self, c: &mut Command, wasm: bool) -> bool {
-        if wasm && self.route != Route::Rustup {
-            return false;
-        }
-        let Some(driver) = cmd::which("clippy-driver") else {
+        let Some(driver) = self.clippy_driver(wasm) else {
             return false;
         };
         // clippy-driver reads its own flags from CLIPPY_ARGS, separated as cargo-clippy does.
@@ -300,6 +297,18 @@ impl Toolchain {
             "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
         );
         true
+    }
+
+    /// Whether [`lint_while_building`](Toolchain::lint_while_building) works for this target.
+    pub fn lints_while_building(&self, wasm: bool) -> bool {
+        self.clippy_driver(wasm).is_some()
+    }
+
+    fn clippy_driver(&self, wasm: bool) -> Option<PathBuf> {
+        if wasm && self.route != Route::Rustup {
+            return None;
+        }
+        cmd::which("clippy-driver")
     }
 
     /// wasm-pack with the route's environment (add `--mode no-install` where wanted).

@@ -476,21 +476,9 @@ fn server_build(ctx: &Ctx) -> Result {
         )));
     }
     println!("wasm32 + server: refused with the secret-key message");
-    // ... and `pkce` lints and runs in headless Chromium on wasm32 (crypto.getRandomValues).
-    run(ctx
-        .tc
-        .wasm_clippy(&[
-            "-p",
-            "flexpa-link",
-            "--all-targets",
-            "--features",
-            "pkce",
-            "--",
-            "-D",
-            "warnings",
-        ])?
-        .current_dir(&ctx.root))?;
-    chromium::run(|| {
+    // ... and `pkce` lints and runs in headless Chromium on wasm32 (crypto.getRandomValues),
+    // linted while it compiles where that works (Toolchain::lint_while_building).
+    let pkce_test = || -> Result<std::process::Command> {
         let mut c = ctx.tc.wasm_cargo(&[
             "test",
             "-p",
@@ -503,8 +491,25 @@ fn server_build(ctx: &Ctx) -> Result {
             "pkce_web",
         ])?;
         c.current_dir(&ctx.root);
+        ctx.tc.lint_while_building(&mut c, true);
         Ok(c)
-    })
+    };
+    if !ctx.tc.lints_while_building(true) {
+        run(ctx
+            .tc
+            .wasm_clippy(&[
+                "-p",
+                "flexpa-link",
+                "--all-targets",
+                "--features",
+                "pkce",
+                "--",
+                "-D",
+                "warnings",
+            ])?
+            .current_dir(&ctx.root))?;
+    }
+    chromium::run(pkce_test)
 }
 
 fn fault_suite(ctx: &Ctx) -> Result {
