@@ -52,24 +52,6 @@ pub(crate) type SuccessFn = Box<dyn FnMut(PublicToken)>;
 pub(crate) type ExitFn = Box<dyn FnMut(Option<String>)>;
 pub(crate) type LoadFn = Box<dyn FnMut()>;
 
-/// Runs the callback kept in `slot`, if any. It is taken out while it runs, so that a call it
-/// causes (a re-entrant message, a replacement of the callbacks) finds the slot empty instead
-/// of borrowing it twice. Afterwards the slot keeps a callback set during the run, or gets this
-/// one back, unless `keep()` says its owner was freed meanwhile (then it is dropped).
-pub(crate) fn run_kept<F: ?Sized>(
-    slot: &core::cell::Cell<Option<Box<F>>>,
-    run: impl FnOnce(&mut Box<F>),
-    keep: impl FnOnce() -> bool,
-) {
-    if let Some(mut callback) = slot.take() {
-        run(&mut callback);
-        if keep() {
-            let newer = slot.take();
-            slot.set(Some(newer.unwrap_or(callback)));
-        }
-    }
-}
-
 /// The configuration Flexpa Link is created with: the `config` of `FlexpaLink.create(config)`.
 ///
 /// Plain Rust data: it builds anywhere, including on the server during server-side rendering.

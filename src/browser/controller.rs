@@ -17,7 +17,7 @@ use futures_channel::oneshot;
 
 use crate::credentials::{PublicToken, PublishableKey};
 
-use super::config::{run_kept, ExitFn, LinkConfig, LoadFn, OptionValue, SuccessFn, Usage};
+use super::config::{ExitFn, LinkConfig, LoadFn, OptionValue, SuccessFn, Usage};
 use super::error::{Error, Result};
 use super::script::{LoadHandle, ScriptLoader};
 use super::session::LinkSession;
@@ -482,15 +482,25 @@ impl Data {
     }
 }
 
-/// Runs the latest callback in the chosen slot (see `run_kept`), unless the controller is
-/// gone; one that runs while the controller is disposed is dropped, not put back.
+/// Runs the latest callback in the chosen slot, taken out meanwhile (so it may replace the
+/// callbacks or dispose the controller); put back unless a new one arrived while it ran or the
+/// controller was disposed. (The session's `call` is the simpler case without replacement.)
 fn call<F: ?Sized>(
     latest: &Weak<Latest>,
     slot: impl Fn(&Latest) -> &Cell<Option<Box<F>>>,
     run: impl FnOnce(&mut Box<F>),
 ) {
-    if let Some(latest) = latest.upgrade() {
-        run_kept(slot(&latest), run, || !latest.freed.get());
+    let Some(latest) = latest.upgrade() else {
+        return;
+    };
+    if let Some(mut callback) = slot(&latest).take() {
+        run(&mut callback);
+        if latest.freed.get() {
+            return;
+        }
+        let slot = slot(&latest);
+        let newer = slot.take();
+        slot.set(Some(newer.unwrap_or(callback)));
     }
 }
 
