@@ -23,6 +23,8 @@ const meta = Object.fromEntries(
 const commands = read("commands.txt").trim();
 // Section 4, written by `cargo xtask bench records` (absent if that section did not run).
 const records = existsSync(join(dir, "records.md")) ? read("records.md") : "";
+// Section 1b, written by \`cargo xtask bench hooks\` (bench/hooks.rs) into hooks.md.
+const hooks = existsSync(join(dir, "hooks.md")) ? read("hooks.md") + "\n" : "";
 
 const n0 = (x) => Math.round(x).toLocaleString("en-US");
 const n1 = (x) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -279,7 +281,7 @@ Goal (crate ≤ 1.25x hand-written, gzipped wasm + JS): ${sizeOk ? "**met**" : `
 
 ${twiggySection}
 
-## 2. Server: token exchange
+${hooks}## 2. Server: token exchange
 
 ${n0(server[0]?.requests ?? 0)} exchanges per run (after ${n0(server[0]?.warmup ?? 0)} unmeasured warm-up exchanges on the same
 client); each row is the median (by req/s) of ${pick("crate", 64)?.runs ?? 1} interleaved runs; each client runs in its own process, against one local stand-in of \`POST /link/exchange\`

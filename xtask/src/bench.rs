@@ -2,6 +2,9 @@
 //!   1. wasm size: examples/minimal (the crate) against bench/handwritten-minimal (the same app
 //!      with only wasm-bindgen/js-sys/web-sys), release profile (opt-level z, LTO, one codegen
 //!      unit, panic=abort), wasm-bindgen --target web, wasm-opt -Oz; raw and gzip -9;
+//!      and 1b: what each framework hook crate adds to a one-button app of its framework, built
+//!      and measured the same way (bench/hook-size/*, bench/hooks.rs, which also runs alone:
+//!      `cargo xtask bench hooks`);
 //!   2. server: the crate's Client::exchange, a bare reqwest POST and @flexpa/node-sdk (Node),
 //!      each as its own process, 20,000 exchanges at concurrency 1 and 64 against the offline
 //!      sandbox's POST /link/exchange (bench-standin: flexpa-sandbox behind a bench layer), and
@@ -25,6 +28,7 @@ use crate::cmd::{self, cmd, Fail, Result};
 use crate::env::{self, Toolchain, WASM_TARGET};
 use crate::{examples, lock};
 
+mod hooks;
 mod records;
 
 pub const USAGE: &str = "\
@@ -35,6 +39,10 @@ cargo xtask bench size [--names]
                                only the wasm size part (same builds, same flags), no BENCHMARKS.md;
                                --names also keeps a names (-g) copy of the crate app for twiggy:
                                target/bench/size-only/names/app_bg.wasm
+cargo xtask bench hooks        only section 1b: what each framework hook crate (Yew, Leptos, Dioxus)
+                               adds to a one-button app of its framework (bench/hook-size/*; six
+                               release builds, the first takes minutes each); writes its section
+                               of BENCHMARKS.md and prints its table
 cargo xtask bench records      only section 4, the FHIR records (a few minutes on 2 cores once
                                built); writes its section of BENCHMARKS.md (BENCH_QUICK=1 works too)
 
@@ -60,6 +68,7 @@ pub fn main(root: &Path, args: &[String]) -> Result {
         ["size"] => size_only(root, &tc, false),
         ["size", "--names"] => size_only(root, &tc, true),
         ["records"] => records::main(root, &tc),
+        ["hooks"] => hooks::main(root, &tc),
         _ => Err(Fail::usage(USAGE)),
     }
 }
@@ -530,6 +539,11 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     b.wasm_build("flexpa-link-bench-browser", &[])?;
     let size = work.join("size");
     let (krate, hand) = size_builds(&mut b, &size, false)?;
+
+    println!("\n== build and 1b. wasm size: the framework hook crates (bench/hook-size)");
+    b.sample_busy("build-hooks");
+    let hooks = hooks::run(&mut b, &work.join("hooks"), &wb_cli)?;
+    write(&results.join("hooks.md"), &hooks)?;
 
     println!("\n== build: native server benchmark (profile bench-native)");
     b.sample_busy("build-native");
