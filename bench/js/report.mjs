@@ -25,6 +25,7 @@ const commands = read("commands.txt").trim();
 const records = existsSync(join(dir, "records.md")) ? read("records.md") : "";
 // Section 1b, written by \`cargo xtask bench hooks\` (bench/hooks.rs) into hooks.md.
 const hooks = existsSync(join(dir, "hooks.md")) ? read("hooks.md") + "\n" : "";
+const hooksSummary = existsSync(join(dir, "hooks-summary.md")) ? read("hooks-summary.md").trim() : "";
 
 const n0 = (x) => Math.round(x).toLocaleString("en-US");
 const n1 = (x) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -133,6 +134,10 @@ const table = [
   "|---|---|---|---|---|",
   ...rows.map((r) => `| ${r.join(" | ")} |`),
 ].join("\n");
+// Section 1b's row (bench/hooks.rs writes it whole), after the size row.
+const summaryTable = hooksSummary
+  ? table.split("\n").flatMap((l, i) => (i === 2 ? [l, hooksSummary] : [l])).join("\n")
+  : table;
 
 // ---- details ----
 const sizeTable = [
@@ -248,7 +253,7 @@ Measured by \`cargo xtask bench\` on ${meta.date}, commit ${meta.commit}. Re-run
 
 ## Summary
 
-${table}
+${summaryTable}
 
 ${busyNow.length ? "Taken on a shared 2-core machine while other builds and tests ran (details below): req/s, latencies\nand CPU seconds are depressed and noisy; sizes, instruction counts and leak counters are not affected.\n" : ""}Why the goals that are not met are missed, with measured fixes: [bench/ANALYSIS.md](bench/ANALYSIS.md).
 
@@ -337,5 +342,5 @@ ${commands}
 `;
 
 writeFileSync(args.out, md);
-console.log(table);
+console.log(summaryTable);
 console.log(`\nwrote ${args.out}`);

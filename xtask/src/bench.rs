@@ -543,7 +543,11 @@ fn full(root: &Path, tc: &Toolchain) -> Result {
     println!("\n== build and 1b. wasm size: the framework hook crates (bench/hook-size)");
     b.sample_busy("build-hooks");
     let hooks = hooks::run(&mut b, &work.join("hooks"), &wb_cli)?;
-    write(&results.join("hooks.md"), &hooks)?;
+    write(&results.join("hooks.md"), &hooks.section)?;
+    write(
+        &results.join("hooks-summary.md"),
+        &format!("{}\n", hooks.summary),
+    )?;
 
     println!("\n== build: native server benchmark (profile bench-native)");
     b.sample_busy("build-native");

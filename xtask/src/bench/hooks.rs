@@ -25,6 +25,14 @@ const APPS: [(&str, &str, &str); 3] = [
 const BEGIN: &str =
     "<!-- hooks:begin (written by `cargo xtask bench hooks`; do not edit by hand) -->";
 const END: &str = "<!-- hooks:end -->";
+/// How the section's row in the summary table starts (the command replaces that row).
+const SUMMARY: &str = "| wasm size: what a hook crate adds to a one-button app";
+
+/// What the benchmark writes: its section (markers included) and its summary table row.
+pub struct Hooks {
+    pub section: String,
+    pub summary: String,
+}
 
 /// One framework's two builds: [wasm, wasm gzip, js, js gzip] without and with Link.
 struct Row {
@@ -45,17 +53,19 @@ pub fn main(root: &Path, tc: &Toolchain) -> Result {
     b.npm_ci_unless_there(&["binaryen"])?;
     b.wasm_opt = npm_wasm_opt(root)?;
     let work = env::target_dir(root).join("bench/hooks");
-    let section = run(&mut b, &work, &wb_cli)?;
-    println!("\n{section}");
+    let hooks = run(&mut b, &work, &wb_cli)?;
     let old = fs::read_to_string(&out_md).unwrap_or_default();
-    super::write(&out_md, &with_section(&old, &section))?;
-    println!("wrote the section into {}", out_md.display());
+    let new = with_summary(&with_section(&old, &hooks.section), &hooks.summary);
+    super::write(&out_md, &new)?;
+    println!(
+        "wrote section 1b and its summary row into {}",
+        out_md.display()
+    );
     Ok(())
 }
 
-/// Builds and measures the apps into `work`; returns the markdown section (between its
-/// markers).
-pub fn run(b: &mut Bench, work: &Path, wb_cli: &str) -> Result<String> {
+/// Builds and measures the apps into `work`; returns the markdown section and summary row.
+pub fn run(b: &mut Bench, work: &Path, wb_cli: &str) -> Result<Hooks> {
     let rel = env::target_dir(b.root).join(WASM_TARGET).join("release");
     let versions = crate_versions(b.root, &APPS.map(|(_, krate, _)| krate))?;
     let mut rows = Vec::new();
@@ -82,11 +92,15 @@ pub fn run(b: &mut Bench, work: &Path, wb_cli: &str) -> Result<String> {
     }
     let table = table(&rows);
     println!("{table}");
-    let rustc = out(&mut cmd("rustc", ["--version"]));
+    let rustc = out(b.tc.wasm_command("rustc")?.arg("--version"));
     let wasm_opt = out(&mut cmd(&b.wasm_opt, ["--version"]));
     let binaryen = npm_version(b.root, "binaryen").unwrap_or_default();
-    let flexpa = crate_versions(b.root, &["flexpa-link", "wasm-bindgen"])?.join(", ");
-    Ok(format!(
+    let locked = crate_versions(b.root, &["flexpa-link", "wasm-bindgen"])?
+        .iter()
+        .map(|l| l.trim_start_matches("crate_").replacen('=', " ", 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let section = format!(
         "{BEGIN}
 ## 1b. wasm size: what each hook crate adds to its framework's app
 
@@ -100,8 +114,11 @@ gzip -9 of the wasm plus each JS file (the glue and the crate's `core.js`).
 
 {table}
 
-Measured by `cargo xtask bench hooks` on {date}, commit {commit}; {rustc}; wasm-bindgen CLI
-{wb_cli}; {wasm_opt} (npm binaryen {binaryen}); Cargo.lock: {flexpa}, {frameworks}.
+The difference is all of Link in the app: flexpa-link (`LinkController` and its JS core,
+`core.js`), the hook and the button, less what the plain button did.
+
+Measured by `cargo xtask bench hooks` on {date}, commit {commit}: {rustc} (wasm32); wasm-bindgen
+CLI {wb_cli}; {wasm_opt} (npm binaryen {binaryen}); Cargo.lock: {locked}, {frameworks}.
 {END}
 ",
         date = now(),
@@ -114,7 +131,24 @@ Measured by `cargo xtask bench hooks` on {date}, commit {commit}; {rustc}; wasm-
             .map(|r| format!("{} {}", r.framework.to_lowercase(), r.version))
             .collect::<Vec<_>>()
             .join(", "),
-    ))
+    );
+    let summary = format!(
+        "{SUMMARY} (gzip -9, wasm + JS; section 1b) | {} | the app without Link: {} | (measured, no goal) | — |",
+        rows.iter()
+            .map(|r| format!("{} {} B", r.framework, signed(total(r.link) as i64 - total(r.plain) as i64)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        rows.iter()
+            .map(|r| format!("{} {} B", r.framework, thousands(total(r.plain) as i64)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    Ok(Hooks { section, summary })
+}
+
+/// Gzipped wasm + JS of [wasm, wasm gzip, js, js gzip].
+fn total(s: [u64; 4]) -> u64 {
+    s[1] + s[3]
 }
 
 /// The markdown table: per framework, gzip totals (wasm + JS) without and with Link.
@@ -123,7 +157,6 @@ fn table(rows: &[Row]) -> String {
         "| Framework | without Link: wasm + JS gzip | with `use_flexpa_link` + `FlexpaLinkButton` | difference | of which wasm | of which JS |\n|---|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
-        let total = |s: [u64; 4]| s[1] + s[3];
         let diff = |i: usize| r.link[i] as i64 - r.plain[i] as i64;
         t += &format!(
             "| {} {} | {} ({} + {}) | {} ({} + {}) | **{}** | {} | {} |\n",
@@ -187,6 +220,24 @@ fn with_section(text: &str, section: &str) -> String {
     }
 }
 
+/// `text` with `row` in place of its hooks row of the summary table, or, without one, after
+/// the table's first row (section 1's); unchanged if there is no summary table.
+fn with_summary(text: &str, row: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with(SUMMARY)) {
+        lines[i] = row;
+    } else if let Some(i) = lines.iter().position(|l| l.starts_with("| wasm size (")) {
+        lines.insert(i + 1, row);
+    } else {
+        return text.to_owned();
+    }
+    let mut s = lines.join("\n");
+    if text.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +250,20 @@ mod tests {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(signed(-1234), "-1,234");
         assert_eq!(signed(12), "+12");
+    }
+
+    #[test]
+    fn puts_the_summary_row_after_the_size_row_then_replaces_it() {
+        let doc = "| Benchmark |\n|---|\n| wasm size (gzip) | a |\n| server | b |\n";
+        let r1 = format!("{SUMMARY} | 1 |");
+        let once = with_summary(doc, &r1);
+        assert_eq!(
+            once,
+            format!("| Benchmark |\n|---|\n| wasm size (gzip) | a |\n{r1}\n| server | b |\n")
+        );
+        let r2 = format!("{SUMMARY} | 2 |");
+        assert_eq!(with_summary(&once, &r2), once.replace(&r1, &r2));
+        assert_eq!(with_summary("no table\n", &r1), "no table\n");
     }
 
     #[test]
