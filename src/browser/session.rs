@@ -70,8 +70,8 @@ impl Callbacks {
 }
 
 /// Runs the callback in `slot`, if any, taken out meanwhile. A session's callbacks are fixed at
-/// `create`, so unlike the controller's `call` this need not keep a newer one set while it ran:
-/// sharing that version costs the minimal app 132 B gzip (`cargo xtask bench size`).
+/// `create`, so unlike the controller's `call` this need not keep a newer one set while it ran;
+/// sharing that version would make the minimal app bigger (`cargo xtask bench size`).
 fn call<F: ?Sized>(slot: &Cell<Option<Box<F>>>, run: impl FnOnce(&mut Box<F>)) {
     if let Some(mut callback) = slot.take() {
         run(&mut callback);
