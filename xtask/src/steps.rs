@@ -250,7 +250,7 @@ fn hooks(ctx: &Ctx) -> Result {
     chromium::run(|| {
         let mut c = ctx
             .tc
-            .wasm_cargo(&args(&["test"], &["--target", WASM_TARGET]))?;
+            .wasm_cargo(&args(&["test"], &["--tests", "--target", WASM_TARGET]))?;
         c.current_dir(&ctx.root);
         ctx.tc.lint_while_building(&mut c, true);
         Ok(c)
