@@ -266,3 +266,42 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests;
+
+/// A patient's records as read from Flexpa's FHIR API by [`read`].
+#[cfg(feature = "read")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    /// The patient.
+    pub patient: Patient,
+    /// Their coverage.
+    pub coverage: Vec<Coverage>,
+    /// Every claim, as Flexpa lists them.
+    pub claims: Vec<Claim>,
+    /// How many pages of `ExplanationOfBenefit` were read.
+    pub claim_pages: usize,
+}
+
+/// Reads the linked patient, their coverage and every claim (`search_pages`: page by page,
+/// following Flexpa's next links) into the views. How long it waits while Flexpa is still
+/// syncing is `fhir`'s sync wait.
+#[cfg(feature = "read")]
+pub async fn read(
+    fhir: &flexpa_link::server::fhir::Fhir,
+) -> Result<Read, flexpa_link::server::Error> {
+    let patient: Value = fhir.read("Patient", "$PATIENT_ID").await?;
+    let coverage: Vec<Value> = fhir
+        .search_all("Coverage", &[("patient", "$PATIENT_ID")])
+        .await?;
+    let mut pages =
+        fhir.search_pages::<Value>("ExplanationOfBenefit", &[("patient", "$PATIENT_ID")]);
+    let mut claims = Vec::new();
+    while let Some(page) = pages.next().await? {
+        claims.extend(page.resources().map(Claim::from_fhir));
+    }
+    Ok(Read {
+        patient: Patient::from_fhir(&patient),
+        coverage: Coverage::list_from_fhir(&coverage),
+        claims,
+        claim_pages: pages.pages_read(),
+    })
+}

@@ -18,7 +18,6 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use example_records::{Claim, Coverage, Patient};
 use flexpa_link::server::{AccessToken, Client, Error};
 use serde_json::{json, Value};
 
@@ -32,22 +31,13 @@ const DEFAULT_RETRY: Duration = Duration::from_secs(2);
 /// the data syncs).
 pub async fn read(client: &Client, access_token: &AccessToken) -> Result<Value, Error> {
     let fhir = client.fhir(access_token).sync_wait(Duration::ZERO);
-    let patient: Value = fhir.read("Patient", "$PATIENT_ID").await?;
-    let coverage: Vec<Value> = fhir
-        .search_all("Coverage", &[("patient", "$PATIENT_ID")])
-        .await?;
-    let mut pages =
-        fhir.search_pages::<Value>("ExplanationOfBenefit", &[("patient", "$PATIENT_ID")]);
-    let mut claims = Vec::new();
-    while let Some(page) = pages.next().await? {
-        claims.extend(page.resources().map(Claim::from_fhir));
-    }
+    let read = example_records::read(&fhir).await?;
     Ok(json!({
         "status": "ready",
-        "patient": Patient::from_fhir(&patient),
-        "coverage": Coverage::list_from_fhir(&coverage),
-        "claims": claims,
-        "claimPages": pages.pages_read(),
+        "patient": read.patient,
+        "coverage": read.coverage,
+        "claims": read.claims,
+        "claimPages": read.claim_pages,
     }))
 }
 
