@@ -112,11 +112,17 @@ pub fn run_teed(cmd: &mut Command) -> (Result, String) {
             }
         })
     };
-    let out = forward(Box::new(child.stdout.take().unwrap()), false);
-    let err = forward(Box::new(child.stderr.take().unwrap()), true);
+    let out = forward(
+        Box::new(child.stdout.take().expect("stdout is piped above")),
+        false,
+    );
+    let err = forward(
+        Box::new(child.stderr.take().expect("stderr is piped above")),
+        true,
+    );
     let status = child.wait();
     let _ = (out.join(), err.join());
-    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
     let result = match status {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(Fail {
